@@ -1,0 +1,105 @@
+"""Hàng Việt: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error handlers, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure(app, config)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    trust_proxies(app)
+    return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx, the client address (rate limits) and scheme come from X-Forwarded-*."""
+    hops = int(app.config["PROXY_HOPS"])
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    from app.config import default_config, from_environment
+
+    app.config.from_mapping(default_config(app.instance_path))
+    app.config.from_prefixed_env()
+    app.config.from_mapping(from_environment())
+    if overrides:
+        app.config.from_mapping(overrides)
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError("SECRET_KEY must be set in production (see .env.example).")
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """A development secret kept in the instance folder, shared by all local workers."""
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        os.chmod(path, 0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from app import i18n, security
+    from app.extensions import babel, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, render_as_batch=True, directory=str(Path(app.root_path).parent / "migrations")
+    )
+    csrf.init_app(app)
+    babel.init_app(
+        app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh"
+    )
+    limiter.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api.views import blueprint as api
+    from app.extensions import csrf
+    from app.public.views import blueprint as public
+
+    app.register_blueprint(public)
+    # The JSON API takes no cookies and changes nothing on a user's behalf, so it needs no CSRF
+    # token; it is rate-limited like the public forms.
+    csrf.exempt(api)
+    app.register_blueprint(api, url_prefix="/api")
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app import cli
+
+    cli.init_app(app)

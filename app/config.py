@@ -1,0 +1,64 @@
+"""Configuration: safe defaults here, secrets and deployment choices from the environment.
+
+Every variable is documented in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def default_config(instance_path: str) -> dict[str, Any]:
+    database = Path(instance_path) / "hangviet.sqlite3"
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": None,
+        "ENV_NAME": "development",
+        # Uploads: the photo form accepts up to 10 MB; a little more for the multipart envelope.
+        "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024 + 64 * 1024,
+        # Werkzeug buffers multipart data in this much memory, file parts included: not smaller.
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ("vi", "en"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PHOTO_VERIFY_RATE_LIMIT": "30 per minute;300 per day",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https",
+        "ASSOCIATION_NAME": "Hội Bảo vệ người tiêu dùng",
+        # Reverse proxies in front of the app whose X-Forwarded-For/Proto to trust (0: none).
+        "PROXY_HOPS": 0,
+    }
+
+
+def from_environment() -> dict[str, Any]:
+    """Deployment settings from plain environment variables (FLASK_* are read by Flask itself)."""
+    env: dict[str, Any] = {}
+    if os.environ.get("DATABASE_URL"):
+        env["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("SECRET_KEY"):
+        env["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("RATELIMIT_STORAGE_URI"):
+        env["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+    if os.environ.get("APP_ENV"):
+        env["ENV_NAME"] = os.environ["APP_ENV"]
+    if os.environ.get("PROXY_HOPS", "").isdigit():
+        env["PROXY_HOPS"] = int(os.environ["PROXY_HOPS"])
+    if os.environ.get("ASSOCIATION_NAME"):
+        env["ASSOCIATION_NAME"] = os.environ["ASSOCIATION_NAME"]
+    return env
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` forms hosts hand out; use psycopg 3."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url

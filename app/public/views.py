@@ -1,0 +1,147 @@
+"""Shoppers' pages: scan, verdict, the trusted-brand directory."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db, limiter
+from app.i18n import render_message, set_language_cookie
+from app.public.forms import CodeForm, PhotoForm
+from app.verification import verify_code, verify_photo
+from barcode_db.images import ImageRejected
+from barcode_db.models import Brand, Company
+from barcode_db.provinces import provinces
+from barcode_db.textkey import search_key
+from barcode_db.verdict import LabelClaims
+
+blueprint = Blueprint("public", __name__)
+
+BRANDS_PER_PAGE = 20
+
+
+def _claims(form: CodeForm | PhotoForm) -> LabelClaims:
+    return LabelClaims(
+        brand=(form.brand.data or "").strip() or None,
+        made_in_vietnam=bool(form.made_in_vietnam.data),
+    )
+
+
+@blueprint.get("/")
+def scan():
+    return render_template(
+        "public/scan.html", code_form=CodeForm(formdata=None), photo_form=PhotoForm()
+    )
+
+
+@blueprint.get("/verify")
+def verify():
+    form = CodeForm(request.args)
+    if not form.validate():
+        return render_template("public/scan.html", code_form=form, photo_form=PhotoForm()), 400
+    result = verify_code(form.code.data or "", claims=_claims(form))
+    return render_template("public/verdict.html", result=result, code_form=form)
+
+
+def _photo_rate_limit() -> str:
+    return str(current_app.config["PHOTO_VERIFY_RATE_LIMIT"])
+
+
+@blueprint.post("/verify/photo")
+@limiter.limit(_photo_rate_limit)
+def verify_photo_upload():
+    form = PhotoForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "public/scan.html", code_form=CodeForm(formdata=None), photo_form=form
+        ), 400
+    data = form.photo.data.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
+    try:
+        result = verify_photo(data, claims=_claims(form))
+    except ImageRejected as rejected:
+        status = 413 if rejected.message.code == "too_large" else 400
+        return render_template(
+            "public/scan.html",
+            code_form=CodeForm(formdata=None),
+            photo_form=form,
+            photo_error=render_message(rejected.message),
+        ), status
+    return render_template("public/verdict.html", result=result, code_form=CodeForm(formdata=None))
+
+
+@blueprint.get("/brands")
+def brands():
+    query = (request.args.get("q") or "").strip()[:100]
+    province = request.args.get("province") or ""
+    page = request.args.get("page", 1, type=int)
+    statement = (
+        sa.select(Company)
+        .where(Company.retired_at.is_(None))
+        .options(
+            selectinload(Company.brands),
+            selectinload(Company.certifications),
+            selectinload(Company.prefixes),
+        )
+        .order_by(Company.name_key, Company.id)
+    )
+    if query:
+        key = f"%{search_key(query)}%"
+        brand_match = sa.select(Brand.company_id).where(Brand.name_key.like(key))
+        statement = statement.where(sa.or_(Company.name_key.like(key), Company.id.in_(brand_match)))
+    if province:
+        statement = statement.where(Company.province_code == province)
+    pagination = db.paginate(statement, page=page, per_page=BRANDS_PER_PAGE, error_out=False)
+    return render_template(
+        "public/brands.html",
+        pagination=pagination,
+        query=query,
+        province=province,
+        provinces=provinces(),
+    )
+
+
+@blueprint.get("/brands/<code>")
+def company(code: str):
+    found = db.session.scalar(
+        sa.select(Company).where(Company.code == code, Company.retired_at.is_(None))
+    )
+    if found is None:
+        abort(404)
+    return render_template("public/company.html", company=found, provinces=provinces())
+
+
+@blueprint.get("/about")
+def about():
+    return render_template("public/about.html")
+
+
+@blueprint.get("/lang/<lang>")
+def set_language(lang: str):
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = request.args.get("next") or url_for("public.scan")
+    # Only same-site paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("public.scan")
+    response = make_response(redirect(target))
+    set_language_cookie(response, lang)
+    return response
+
+
+@blueprint.app_context_processor
+def inject_common():
+    return {
+        "site_name": gettext("Vietnamese goods check"),
+        "association_name": current_app.config["ASSOCIATION_NAME"],
+    }

@@ -1,0 +1,86 @@
+"""Glue between the web layer and the verdict core: one place that turns a code or a photo
+into a :class:`~barcode_db.verdict.Verdict`, used by the pages and by the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from app.extensions import db, registry_cache
+from barcode_db.decode import DecodedCode, decode_image
+from barcode_db.gtin import ParsedCode, parse_code
+from barcode_db.images import load_image
+from barcode_db.messages import N_, Message
+from barcode_db.prefixes import default_table
+from barcode_db.registry import RegistrySnapshot
+from barcode_db.verdict import LabelClaims, Level, Reason, Tone, Verdict, verdict_for
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class Verification:
+    verdict: Verdict
+    decoded: tuple[DecodedCode, ...] = ()
+    extra_reasons: tuple[Reason, ...] = field(default_factory=tuple)
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return self.extra_reasons + self.verdict.reasons
+
+
+def today() -> dt.date:
+    return dt.datetime.now(LOCAL_TZ).date()
+
+
+def snapshot() -> RegistrySnapshot:
+    return registry_cache.get(db.session)
+
+
+def verify_code(
+    raw: str, *, symbology: str | None = None, claims: LabelClaims | None = None
+) -> Verification:
+    parsed = parse_code(raw, symbology)
+    return Verification(verdict=_verdict(parsed, claims))
+
+
+def _verdict(parsed: ParsedCode, claims: LabelClaims | None) -> Verdict:
+    return verdict_for(
+        parsed, prefixes=default_table(), registry=snapshot(), today=today(), claims=claims
+    )
+
+
+NO_CODE_IN_PHOTO = Message(
+    "no_code_in_photo",
+    N_(
+        "No barcode was found in the photo. Take a closer, sharper photo with the whole barcode "
+        "in the frame and good light, or type the digits under the bars."
+    ),
+)
+
+
+def verify_photo(data: bytes, *, claims: LabelClaims | None = None) -> Verification:
+    """Decode a label photo and give the verdict for the first product number in it.
+
+    Raises :class:`barcode_db.images.ImageRejected` for anything that is not a usable image.
+    """
+    # Leave room in the one-second answer for loading the photo and rendering the page.
+    decoded = tuple(decode_image(load_image(data), time_budget=0.75))
+    candidates = [parse_code(code.text, code.symbology) for code in decoded]
+    chosen = next((p for p in candidates if p.valid), None) or next(iter(candidates), None)
+    if chosen is None:
+        empty = parse_code("")
+        verdict = verdict_for(
+            empty, prefixes=default_table(), registry=snapshot(), today=today(), claims=claims
+        )
+        verdict = Verdict(
+            level=Level.UNKNOWN,
+            reasons=(
+                Reason(NO_CODE_IN_PHOTO, Tone.WARNING),
+                *(r for r in verdict.reasons if r.code != "empty"),
+            ),
+            facts=verdict.facts,
+        )
+        return Verification(verdict=verdict, decoded=decoded)
+    return Verification(verdict=_verdict(chosen, claims), decoded=decoded)

@@ -1,0 +1,54 @@
+"""Translatable messages of the cores.
+
+The cores never import Flask or pick a language. A message carries a stable ``code``, an English
+msgid (marked with :func:`N_` so ``pybabel extract`` finds it) and its parameters; whoever shows it
+renders it with the gettext of the reader's locale. Parameters that are themselves words in a
+language (country names, say) are given as :class:`Localized` and resolved at render time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def N_(msgid: str) -> str:
+    """Mark a string for extraction into the message catalog without translating it."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A word or name known in several languages, e.g. a country name from CLDR."""
+
+    values: Mapping[str, str]
+
+    def get(self, lang: str) -> str:
+        return self.values.get(lang) or self.values.get("en") or next(iter(self.values.values()))
+
+    def __str__(self) -> str:
+        return self.get("en")
+
+
+def _identity(msgid: str) -> str:
+    return msgid
+
+
+@dataclass(frozen=True)
+class Message:
+    """A code plus an English msgid with ``%(name)s`` placeholders and the values to fill them."""
+
+    code: str
+    msgid: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, translate: Callable[[str], str] = _identity, lang: str = "en") -> str:
+        values = {
+            key: value.get(lang) if isinstance(value, Localized) else value
+            for key, value in self.params.items()
+        }
+        return translate(self.msgid) % values if values else translate(self.msgid)
+
+    def __str__(self) -> str:
+        return self.render()

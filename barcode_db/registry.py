@@ -1,0 +1,202 @@
+"""A read-only, in-memory snapshot of the trusted-brand registry, for verdicts.
+
+Verification is the hot path and the registry changes rarely, so each process keeps one snapshot
+and rebuilds it when the registry's version number (``registry_state``) has moved. Building it is a
+few queries; looking things up in it touches no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from barcode_db.matching import BrandEntry, BrandMatcher
+from barcode_db.models import Company, Product, Programme, RegistryState
+
+#: A GS1 Vietnam company prefix is 893 plus 4 to 7 digits.
+COMPANY_PREFIX_LENGTHS = range(10, 6, -1)
+
+
+@dataclass(frozen=True)
+class CertificationFact:
+    programme: Programme
+    year: int
+    stars: int | None
+    valid_until: dt.date | None
+    evidence_ref: str
+    brand: str | None  # None when the whole company holds it
+
+    def is_current(self, today: dt.date) -> bool:
+        return self.valid_until is None or self.valid_until >= today
+
+
+@dataclass(frozen=True)
+class CompanyFact:
+    id: int
+    code: str
+    name: str
+    tax_code: str | None
+    address: str
+    province_code: str | None
+    prefixes: tuple[str, ...]
+    brands: tuple[str, ...]
+    certifications: tuple[CertificationFact, ...]
+    is_sample: bool
+
+
+@dataclass(frozen=True)
+class ProductFact:
+    gtin: str
+    name: str
+    brand: str | None
+    company_id: int
+
+
+@dataclass
+class RegistrySnapshot:
+    """Everything a verdict needs to know of the registry, held in memory."""
+
+    version: int = 0
+    companies: dict[int, CompanyFact] = field(default_factory=dict)
+    prefix_owner: dict[str, int] = field(default_factory=dict)
+    products: dict[str, ProductFact] = field(default_factory=dict)
+    brand_entries: tuple[BrandEntry, ...] = ()
+    matcher: BrandMatcher = field(default_factory=lambda: BrandMatcher(()))
+
+    def owner_of(self, gtin14: str) -> tuple[CompanyFact, str] | None:
+        """The company holding the longest registered company prefix of a GTIN, with that prefix."""
+        body = gtin14[1:]  # the indicator digit of a GTIN-14 is not part of the company prefix
+        for length in COMPANY_PREFIX_LENGTHS:
+            company_id = self.prefix_owner.get(body[:length])
+            if company_id is not None:
+                return self.companies[company_id], body[:length]
+        return None
+
+    def product(self, gtin14: str) -> ProductFact | None:
+        return self.products.get(gtin14)
+
+    def company(self, company_id: int) -> CompanyFact:
+        return self.companies[company_id]
+
+
+def build_snapshot(
+    version: int,
+    companies: Iterable[CompanyFact],
+    products: Iterable[ProductFact],
+    brand_entries: Iterable[BrandEntry],
+) -> RegistrySnapshot:
+    """Assemble a snapshot from plain facts (used by :func:`load_snapshot` and by tests)."""
+    by_id = {c.id: c for c in companies}
+    entries = tuple(brand_entries)
+    return RegistrySnapshot(
+        version=version,
+        companies=by_id,
+        prefix_owner={p: c.id for c in by_id.values() for p in c.prefixes},
+        products={p.gtin: p for p in products},
+        brand_entries=entries,
+        matcher=BrandMatcher(entries),
+    )
+
+
+def fetch_registry_version(session: Session) -> int:
+    return session.scalar(sa.select(RegistryState.version).where(RegistryState.id == 1)) or 0
+
+
+def bump_registry_version(session: Session) -> None:
+    """Record that the registry changed; every process rebuilds its snapshot on its next read."""
+    updated = session.execute(
+        sa.update(RegistryState)
+        .where(RegistryState.id == 1)
+        .values(version=RegistryState.version + 1)
+    )
+    if updated.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(RegistryState(id=1, version=1))
+    session.flush()
+
+
+def load_snapshot(session: Session) -> RegistrySnapshot:
+    """Read the active (not retired) registry into a snapshot."""
+    version = fetch_registry_version(session)
+    companies = session.scalars(
+        sa.select(Company)
+        .where(Company.retired_at.is_(None))
+        .options(
+            selectinload(Company.prefixes),
+            selectinload(Company.brands),
+            selectinload(Company.certifications),
+        )
+    ).all()
+    facts = []
+    entries = []
+    brand_names: dict[int, str] = {}
+    for company in companies:
+        active_brands = [b for b in company.brands if b.retired_at is None]
+        for brand in active_brands:
+            brand_names[brand.id] = brand.name
+            entries.append(BrandEntry(brand_id=brand.id, name=brand.name, company_id=company.id))
+        facts.append(
+            CompanyFact(
+                id=company.id,
+                code=company.code,
+                name=company.name,
+                tax_code=company.tax_code,
+                address=company.address,
+                province_code=company.province_code,
+                prefixes=tuple(p.prefix for p in company.prefixes if p.retired_at is None),
+                brands=tuple(b.name for b in active_brands),
+                certifications=tuple(
+                    CertificationFact(
+                        programme=c.programme,
+                        year=c.year,
+                        stars=c.stars,
+                        valid_until=c.valid_until,
+                        evidence_ref=c.evidence_ref,
+                        brand=brand_names.get(c.brand_id) if c.brand_id else None,
+                    )
+                    for c in company.certifications
+                ),
+                is_sample=company.is_sample,
+            )
+        )
+    active_ids = {c.id for c in facts}
+    products = [
+        ProductFact(
+            gtin=gtin,
+            name=name,
+            brand=brand_names.get(brand_id) if brand_id else None,
+            company_id=company_id,
+        )
+        for gtin, name, brand_id, company_id in session.execute(
+            sa.select(Product.gtin, Product.name, Product.brand_id, Product.company_id).where(
+                Product.retired_at.is_(None)
+            )
+        )
+        if company_id in active_ids
+    ]
+    return build_snapshot(version, facts, products, entries)
+
+
+class SnapshotCache:
+    """One snapshot per process, rebuilt when the registry version in the database moves."""
+
+    def __init__(self) -> None:
+        self._snapshot: RegistrySnapshot | None = None
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> RegistrySnapshot:
+        version = fetch_registry_version(session)
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.version == version:
+            return snapshot
+        with self._lock:
+            if self._snapshot is None or self._snapshot.version != version:
+                self._snapshot = load_snapshot(session)
+            return self._snapshot
+
+    def clear(self) -> None:
+        self._snapshot = None

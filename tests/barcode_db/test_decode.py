@@ -1,0 +1,338 @@
+"""Behaviour of barcode_db.decode on synthetic label photos (see tests/support/labels.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from functools import cache
+from types import SimpleNamespace
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pyzbar.wrapper import ZBarSymbol
+
+from barcode_db import decode
+from barcode_db.decode import DecodedCode, decode_bytes, decode_image
+from barcode_db.images import ImageRejected
+from tests.support.labels import (
+    gs1_check_digit,
+    render_label,
+    render_scene,
+    to_jpeg_bytes,
+    upce_with_check_digit,
+    with_check_digit,
+)
+
+EAN13 = with_check_digit("893467300001")  # 8934673000017: GS1 Vietnam prefix 893
+EAN8 = with_check_digit("8934567")
+UPCA = with_check_digit("03600029145")  # 036000291452
+UPCE = upce_with_check_digit("0123456")  # 01234565, i.e. UPC-A 012345000065
+VIETNAMESE = "Dầu ăn Tường An"
+DIGITAL_LINK = "https://id.gs1.org/01/08934673000017/10/L%C3%94-42?17=271231"
+
+
+def test_check_digit_helper_agrees_with_known_codes() -> None:
+    # Published examples: GS1's own 9501101531000 and the UPC-A 036000291452.
+    assert with_check_digit("950110153100") == "9501101531000"
+    assert UPCA == "036000291452"
+    assert UPCE == "01234565"
+    assert gs1_check_digit("893467300001") == "7"
+
+
+@cache
+def label(code: str, symbology: str = "ean13", **options: object) -> Image.Image:
+    """Rendering takes ~0.1 s; each distinct label is made once per run."""
+    return render_label(code, symbology, **options)
+
+
+def summary(codes: list[DecodedCode]) -> list[tuple[str, str]]:
+    return [(code.symbology, code.text) for code in codes]
+
+
+def only_engines(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    engines = tuple(engine for engine in decode._ENGINES if engine[0] in names)
+    monkeypatch.setattr(decode, "_ENGINES", engines)
+
+
+# --- what is read ---------------------------------------------------------------------------------
+
+SYMBOLOGIES = [
+    # (id, code as rendered, symbology to render, expected symbology, expected text)
+    ("EAN-13", EAN13, "ean13", "EAN13", EAN13),
+    ("EAN-8", EAN8, "ean8", "EAN8", EAN8),
+    ("UPC-A", UPCA, "upca", "UPCA", UPCA),
+    ("UPC-E", UPCE, "upce", "UPCE", UPCE),
+    ("QR Vietnamese", VIETNAMESE, "qr", "QR", VIETNAMESE),
+    ("QR Digital Link", DIGITAL_LINK, "qr", "QR", DIGITAL_LINK),
+]
+
+
+@pytest.mark.parametrize("engine", ["zxing-cpp", "zbar"])
+@pytest.mark.parametrize(
+    ("code", "kind", "symbology", "text"),
+    [pytest.param(*case[1:], id=case[0]) for case in SYMBOLOGIES],
+)
+def test_each_symbology_by_each_engine(
+    monkeypatch: pytest.MonkeyPatch, engine: str, code: str, kind: str, symbology: str, text: str
+) -> None:
+    only_engines(monkeypatch, engine)
+    codes = decode_image(label(code, kind))
+    assert codes == [DecodedCode(symbology, text, engine, "original")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    # Texts that ZBar, left to guess the encoding, returns as Big5, ISO 8859-1 or Shift-JIS
+    # mojibake; read as raw bytes they come back exactly.
+    ["Sữa tươi", "Cà phê Trung Nguyên", "Mì Hảo Hảo tôm chua cay", "Rượu Làng Vân"],
+)
+def test_zbar_returns_vietnamese_qr_text_exactly(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    only_engines(monkeypatch, "zbar")
+    assert decode_image(render_label(text, "qr")) == [DecodedCode("QR", text, "zbar", "original")]
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "symbology", "text"),
+    [pytest.param(*case[1:], id=case[0]) for case in SYMBOLOGIES],
+)
+def test_both_engines_reading_a_code_give_it_once(
+    code: str, kind: str, symbology: str, text: str
+) -> None:
+    codes = decode_image(label(code, kind))
+    assert codes == [DecodedCode(symbology, text, "zxing-cpp", "original")]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"angle": 90.0}, id="rotated 90°"),
+        pytest.param({"angle": 15.0}, id="tilted 15°"),
+        pytest.param({"angle": -15.0, "seed": 2}, id="tilted -15°"),
+        pytest.param({"blur": 1.5}, id="slightly blurred"),
+        pytest.param({"jpeg_quality": 40}, id="JPEG q=40"),
+        pytest.param({"background": (40, 40, 45), "seed": 4}, id="dark background"),
+    ],
+)
+def test_imperfect_photos(options: dict[str, object]) -> None:
+    assert summary(decode_image(label(EAN13, **options))) == [("EAN13", EAN13)]
+
+
+def test_tilted_ean13_is_not_also_read_as_a_upce() -> None:
+    # zxing-cpp reads the left half of a tilted EAN-13 as a (number system 1) UPC-E that passes
+    # its check digit; only number system 0 exists in GS1, so such reads are dropped.
+    for seed in range(3):
+        codes = decode_image(label(EAN13, angle=15.0, seed=seed))
+        assert summary(codes) == [("EAN13", EAN13)]
+
+
+def test_upce_with_number_system_1_is_not_reported() -> None:
+    assert decode_image(label(upce_with_check_digit("1123456"), "upce")) == []
+
+
+def test_zbar_reads_blurred_code_zxing_misses() -> None:
+    codes = decode_image(label(EAN13, blur=2.0, seed=3))
+    assert codes == [DecodedCode("EAN13", EAN13, "zbar", "original")]
+
+
+def test_fallback_passes_rescue_a_small_blurred_code() -> None:
+    photo = label(EAN13, blur=1.5, scale=0.7, seed=3)
+    codes = decode_image(photo)
+    assert summary(codes) == [("EAN13", EAN13)]
+    assert codes[0].pass_name != "original"
+
+
+def test_large_photo_is_scanned_downscaled_first() -> None:
+    photo = label(EAN13, size=(4000, 3000), scale=1.5)
+    codes = decode_image(photo)
+    assert codes == [DecodedCode("EAN13", EAN13, "zxing-cpp", "gray-2000px")]
+
+
+def test_small_code_in_large_photo_is_found_at_full_resolution() -> None:
+    photo = label(EAN13, size=(4000, 3000), scale=0.5)
+    codes = decode_image(photo)
+    assert summary(codes) == [("EAN13", EAN13)]
+    assert codes[0].pass_name == "full-resolution"
+
+
+def test_two_codes_in_one_frame_product_code_first() -> None:
+    photo = render_scene([(VIETNAMESE, "qr"), (EAN13, "ean13")], seed=5)
+    assert summary(decode_image(photo)) == [("EAN13", EAN13), ("QR", VIETNAMESE)]
+
+
+def test_two_product_codes_in_one_frame() -> None:
+    photo = render_scene([(EAN8, "ean8"), (EAN13, "ean13")], seed=6)
+    assert sorted(summary(decode_image(photo))) == [("EAN13", EAN13), ("EAN8", EAN8)]
+
+
+def test_no_code_gives_empty_list() -> None:
+    assert decode_image(render_scene([], seed=7)) == []
+
+
+def test_exif_rotated_phone_photo() -> None:
+    upright = label(EAN13)
+    stored = to_jpeg_bytes(upright.transpose(Image.Transpose.ROTATE_90), orientation=6)
+    assert summary(decode_bytes(stored)) == [("EAN13", EAN13)]
+
+
+def test_decode_bytes_passes_rejections_on() -> None:
+    with pytest.raises(ImageRejected) as caught:
+        decode_bytes(b"not an image")
+    assert caught.value.code == "not_an_image"
+
+
+def test_decoded_code_gtin_and_kind() -> None:
+    assert DecodedCode("EAN13", EAN13, "zbar", "original").gtin == "0" + EAN13
+    assert DecodedCode("UPCA", UPCA, "zbar", "original").gtin == "00" + UPCA
+    assert DecodedCode("UPCE", UPCE, "zbar", "original").gtin == "00012345000065"
+    assert DecodedCode("EAN8", EAN8, "zbar", "original").gtin == "000000" + EAN8
+    qr = DecodedCode("QR", VIETNAMESE, "zbar", "original")
+    assert qr.gtin is None and not qr.is_product_code
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        qr.text = "x"
+
+
+# --- time -----------------------------------------------------------------------------------------
+
+
+def test_no_code_in_large_photo_stays_within_budget() -> None:
+    photo = render_scene([], size=(4000, 3000), seed=8)
+    started = time.perf_counter()
+    assert decode_image(photo, time_budget=0.9) == []
+    # A step already running is not interrupted: allow for one overrun on a slow machine.
+    assert time.perf_counter() - started < 1.6
+
+
+def test_tiny_budget_still_makes_the_first_attempt() -> None:
+    assert summary(decode_image(label(EAN13), time_budget=0.0)) == [("EAN13", EAN13)]
+
+
+# --- engine output is checked, normalised and deduplicated ----------------------------------------
+#
+# Here the engines' raw output is replaced: it is the input of the filtering under test.
+
+ZX = zxingcpp.BarcodeFormat
+
+
+def zxing_result(fmt: ZX, text: str, extra: object = None) -> SimpleNamespace:
+    return SimpleNamespace(format=fmt, text=text, bytes=text.encode(), extra=extra)
+
+
+def fake_engines(
+    monkeypatch: pytest.MonkeyPatch,
+    zxing: list[SimpleNamespace],
+    zbar: list[tuple[int, bytes]],
+    *,
+    zbar_raw_qr: bool = True,
+) -> None:
+    monkeypatch.setattr(decode.zxingcpp, "read_barcodes", lambda image, **options: zxing)
+    monkeypatch.setattr(decode, "_zbar_scan", lambda image: (zbar, zbar_raw_qr))
+
+
+WRONG_EAN13 = EAN13[:-1] + str((int(EAN13[-1]) + 1) % 10)
+
+
+@pytest.mark.parametrize(
+    ("zxing", "zbar"),
+    [
+        pytest.param([zxing_result(ZX.EAN13, WRONG_EAN13)], [], id="zxing EAN-13"),
+        pytest.param([], [(ZBarSymbol.EAN13, WRONG_EAN13.encode())], id="zbar EAN-13"),
+        pytest.param([zxing_result(ZX.EAN8, "89345673")], [], id="zxing EAN-8"),
+        pytest.param([], [(ZBarSymbol.UPCA, b"036000291453")], id="zbar UPC-A"),
+        pytest.param(
+            [zxing_result(ZX.UPCE, "0012345000066", {"UPCE": "01234566"})], [], id="zxing UPC-E"
+        ),
+        pytest.param([], [(ZBarSymbol.UPCE, b"01234566")], id="zbar UPC-E"),
+        pytest.param([zxing_result(ZX.EAN13, "893467300001")], [], id="too short"),
+        pytest.param([], [(ZBarSymbol.EAN13, "٨٩٣٤٦٧٣٠٠٠٠١٧".encode())], id="non-ASCII digits"),
+    ],
+)
+def test_reads_failing_their_check_digit_are_dropped(
+    monkeypatch: pytest.MonkeyPatch, zxing: list[SimpleNamespace], zbar: list[tuple[int, bytes]]
+) -> None:
+    fake_engines(monkeypatch, zxing, zbar)
+    assert decode_image(label(EAN13)) == []
+
+
+def test_a_wrong_read_does_not_hide_the_right_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_engines(
+        monkeypatch,
+        [zxing_result(ZX.EAN13, WRONG_EAN13)],
+        [(ZBarSymbol.EAN13, WRONG_EAN13.encode()), (ZBarSymbol.EAN13, EAN13.encode())],
+    )
+    assert decode_image(label(EAN13)) == [DecodedCode("EAN13", EAN13, "zbar", "original")]
+
+
+@pytest.mark.parametrize(
+    ("zxing", "zbar", "expected"),
+    [
+        pytest.param(
+            [zxing_result(ZX.EAN13, "0" + UPCA)],
+            [(ZBarSymbol.UPCA, UPCA.encode())],
+            [DecodedCode("UPCA", UPCA, "zxing-cpp", "original")],
+            id="UPC-A as zxing's EAN-13 and zbar's UPC-A",
+        ),
+        pytest.param(
+            [],
+            [(ZBarSymbol.EAN13, ("0" + UPCA).encode()), (ZBarSymbol.UPCA, UPCA.encode())],
+            [DecodedCode("UPCA", UPCA, "zbar", "original")],
+            id="UPC-A as zbar's EAN-13 with leading 0",
+        ),
+        pytest.param(
+            [zxing_result(ZX.UPCE, "0012345000065", {"UPCE": UPCE})],
+            [(ZBarSymbol.UPCE, UPCE.encode()), (ZBarSymbol.UPCA, b"012345000065")],
+            [DecodedCode("UPCE", UPCE, "zxing-cpp", "original")],
+            id="UPC-E and its UPC-A expansion are one GTIN",
+        ),
+        pytest.param(
+            [zxing_result(ZX.UPCE, "0012345000065")],
+            [],
+            [DecodedCode("UPCE", UPCE, "zxing-cpp", "original")],
+            id="UPC-E printed digits recovered without zxing's extra",
+        ),
+        pytest.param(
+            [zxing_result(ZX.QRCodeModel2, VIETNAMESE), zxing_result(ZX.EAN13, EAN13)],
+            [(ZBarSymbol.QRCODE, VIETNAMESE.encode()), (ZBarSymbol.EAN13, EAN13.encode())],
+            [
+                DecodedCode("EAN13", EAN13, "zxing-cpp", "original"),
+                DecodedCode("QR", VIETNAMESE, "zxing-cpp", "original"),
+            ],
+            id="QR and EAN-13 by both engines, product code first",
+        ),
+    ],
+)
+def test_engine_reads_are_normalised_and_deduplicated(
+    monkeypatch: pytest.MonkeyPatch,
+    zxing: list[SimpleNamespace],
+    zbar: list[tuple[int, bytes]],
+    expected: list[DecodedCode],
+) -> None:
+    fake_engines(monkeypatch, zxing, zbar)
+    assert decode_image(label(EAN13)) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "raw", "text"),
+    [
+        pytest.param(VIETNAMESE.encode(), True, VIETNAMESE, id="raw UTF-8"),
+        pytest.param("日本語".encode("shift_jis"), True, "日本語", id="raw Shift-JIS"),
+        pytest.param("Café".encode("latin-1"), True, "Café", id="raw ISO 8859-1"),
+        # What ZBar without ZBAR_CFG_BINARY (before 0.23) makes of UTF-8 it took for another
+        # encoding: its UTF-8 rendering of the wrong guess.
+        pytest.param(
+            VIETNAMESE.encode().decode("shift_jis").encode(), False, VIETNAMESE, id="as Shift-JIS"
+        ),
+        pytest.param("Chè Thái".encode().decode("big5").encode(), False, "Chè Thái", id="as Big5"),
+        pytest.param(
+            "Cà phê".encode().decode("latin-1").encode(), False, "Cà phê", id="as ISO 8859-1"
+        ),
+        pytest.param("Café".encode(), False, "Café", id="right guess kept"),
+    ],
+)
+def test_zbar_qr_text_encodings(
+    monkeypatch: pytest.MonkeyPatch, data: bytes, raw: bool, text: str
+) -> None:
+    fake_engines(monkeypatch, [], [(ZBarSymbol.QRCODE, data)], zbar_raw_qr=raw)
+    assert decode_image(label(EAN13)) == [DecodedCode("QR", text, "zbar", "original")]

@@ -1,0 +1,126 @@
+"""Registry import: validated as a whole, all rows or none, re-runs update."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from barcode_db.importer import import_registry, read_rows
+from barcode_db.models import Brand, Certification, Company, CompanyPrefix, Product
+from barcode_db.registry import fetch_registry_version, load_snapshot
+
+HEADER = (
+    "record,company_code,name,tax_code,address,province_code,website,prefix,brand,gtin,"
+    "programme,year,stars,valid_until,evidence_ref\n"
+)
+GOOD = HEADER + (
+    "company,ACME,Công ty TNHH Thử Nghiệm,0312345678,Số 1 đường A,79,,,,,,,,,\n"
+    "prefix,ACME,,,,,,8930001,,,,,,,\n"
+    "brand,ACME,,,,,,,Sao Mai,,,,,,\n"
+    "product,ACME,Nước mắm Sao Mai 500 ml,,,,,,Sao Mai,8930001000018,,,,,\n"
+    "certification,ACME,,,,,,,,,hvnclc,2025,,2026-12-31,QĐ 12/2025\n"
+    "certification,ACME,,,,,,,Sao Mai,,ocop,2024,4,,\n"
+)
+
+
+def run_import(session, text: str):
+    rows, errors = read_rows(text)
+    assert not errors
+    return import_registry(session, rows)
+
+
+def count(session, model) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_a_good_file_creates_everything(db_session) -> None:
+    report = run_import(db_session, GOOD)
+    assert report.ok
+    assert report.created == {
+        "company": 1,
+        "prefix": 1,
+        "brand": 1,
+        "product": 1,
+        "certification": 2,
+    }
+    company = db_session.scalar(sa.select(Company))
+    assert company.name == "Công ty TNHH Thử Nghiệm"
+    assert company.name_key == "cong ty tnhh thu nghiem"
+    assert company.province_code == "79"
+    product = db_session.scalar(sa.select(Product))
+    assert product.gtin == "08930001000018"
+    ocop = db_session.scalar(sa.select(Certification).where(Certification.stars == 4))
+    assert ocop.brand.name == "Sao Mai"
+
+
+def test_reimport_updates_instead_of_duplicating(db_session) -> None:
+    run_import(db_session, GOOD)
+    report = run_import(db_session, GOOD.replace("Nước mắm Sao Mai 500 ml", "Nước mắm 1 lít"))
+    assert report.ok
+    assert report.created == {}
+    assert report.updated == {"product": 1}
+    assert count(db_session, Company) == 1
+    assert count(db_session, Certification) == 2
+    assert db_session.scalar(sa.select(Product.name)) == "Nước mắm 1 lít"
+
+
+def test_one_bad_row_writes_nothing_and_every_bad_row_is_reported(db_session) -> None:
+    text = GOOD + (
+        "prefix,ACME,,,,,,8940001,,,,,,,\n"  # line 8: not a GS1 Vietnam prefix
+        "product,ACME,Chai lỗi,,,,,,,8930001000015,,,,,\n"  # line 9: check digit
+        "certification,ACME,,,,,,,,,gold,2025,,,\n"  # line 10: unknown programme
+        "brand,NOBODY,,,,,,,X,,,,,,\n"  # line 11: unknown company
+        "company,BAD,Công ty X,12345,,99,,,,,,,,,\n"  # line 12: tax code
+    )
+    rows, _ = read_rows(text)
+    report = import_registry(db_session, rows)
+    assert not report.ok
+    assert [(e.line, e.message.code) for e in report.errors] == [
+        (8, "bad_prefix"),
+        (9, "bad_gtin"),
+        (10, "bad_programme"),
+        (11, "unknown_company"),
+        (12, "bad_tax_code"),
+    ]
+    assert "should be 8, not 5" in report.errors[1].message.render()
+    assert count(db_session, Company) == 0
+    assert count(db_session, CompanyPrefix) == 0
+
+
+def test_a_prefix_cannot_move_silently_to_another_company(db_session) -> None:
+    run_import(db_session, GOOD)
+    other = HEADER + ("company,OTHER,Công ty Khác,,,,,,,,,,,,\nprefix,OTHER,,,,,,8930001,,,,,,,\n")
+    rows, _ = read_rows(other)
+    report = import_registry(db_session, rows)
+    assert [e.message.code for e in report.errors] == ["prefix_taken"]
+    assert "ACME" in report.errors[0].message.render()
+
+
+def test_header_problems_are_reported(db_session) -> None:
+    _, errors = read_rows("name,foo\nx,y\n")
+    assert errors[0].message.code == "missing_columns"
+    _, errors = read_rows(HEADER.strip() + ",colour\n")
+    assert errors[0].message.code == "unknown_columns"
+
+
+def test_comment_lines_keep_line_numbers(db_session) -> None:
+    rows, _ = read_rows("# a comment\n" + HEADER + "brand,NOBODY,,,,,,,X,,,,,,\n")
+    report = import_registry(db_session, rows)
+    assert report.errors[0].line == 3
+
+
+def test_import_bumps_the_registry_version_and_snapshot_sees_it(db_session) -> None:
+    before = fetch_registry_version(db_session)
+    run_import(db_session, GOOD)
+    assert fetch_registry_version(db_session) == before + 1
+    snapshot = load_snapshot(db_session)
+    owner = snapshot.owner_of("08930001000018")
+    assert owner is not None and owner[0].code == "ACME" and owner[1] == "8930001"
+    assert snapshot.matcher.match("SAO MAI").entry.name == "Sao Mai"
+
+
+def test_retired_rows_leave_the_snapshot(db_session) -> None:
+    run_import(db_session, GOOD)
+    brand = db_session.scalar(sa.select(Brand))
+    brand.retired_at = sa.func.now()
+    db_session.flush()
+    assert load_snapshot(db_session).matcher.match("Sao Mai").entry is None

@@ -1,0 +1,290 @@
+"""Brand matching: exact keys, brands inside label text, lookalikes, and scale."""
+
+from __future__ import annotations
+
+import functools
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
+from barcode_db.matching import BrandEntry, BrandMatch, BrandMatcher, MatchKind
+from barcode_db.textkey import match_key
+from tests.support.brands import generate_brand_names
+
+VINAMILK = BrandEntry(1, "Vinamilk", 101)
+BITIS = BrandEntry(2, "Biti's", 102)
+TRUNG_NGUYEN = BrandEntry(3, "Trung Nguyên", 103)
+LEGEND = BrandEntry(4, "Trung Nguyên Legend", 103)
+TH_TRUE_MILK = BrandEntry(5, "TH true MILK", 105)
+TH = BrandEntry(6, "TH", 105)
+OMO = BrandEntry(7, "Omo", 107)
+HAO_HAO = BrandEntry(8, "Hảo Hảo", 108)
+HAO_HAO_OTHER = BrandEntry(9, "HẢO HẢO", 109)  # same name, registered by another company
+DONG_NAI = BrandEntry(10, "Đồng Nai Food", 110)
+BRANDS = [VINAMILK, BITIS, TRUNG_NGUYEN, LEGEND, TH_TRUE_MILK, TH, OMO, HAO_HAO, HAO_HAO_OTHER]
+BRANDS.append(DONG_NAI)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> BrandMatcher:
+    return BrandMatcher(BRANDS)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("Biti's", BITIS),  # as registered
+        ("bitis", BITIS),  # apostrophe dropped, lower case
+        ("BITI'S", BITIS),  # upper case
+        ("Biti’s", BITIS),  # typographic apostrophe
+        ("Vinamilk", VINAMILK),
+        ("VINAMILK", VINAMILK),
+        ("Trung Nguyên", TRUNG_NGUYEN),
+        ("trung nguyen", TRUNG_NGUYEN),  # no diacritics
+        ("TRUNG NGUYÊN", TRUNG_NGUYEN),
+        ("  Trung   Nguyên ", TRUNG_NGUYEN),  # spaces folded
+        ("Trung Nguye\u0302n", TRUNG_NGUYEN),  # decomposed (NFD) input
+        ("dong nai food", DONG_NAI),  # đ -> d
+        ("TH", TH),  # short names match exactly
+        ("th TRUE milk", TH_TRUE_MILK),
+        ("Trung-Nguyên", TRUNG_NGUYEN),  # a hyphen reads as a space
+    ],
+)
+def test_exact(matcher: BrandMatcher, text: str, entry: BrandEntry) -> None:
+    result = matcher.match(text)
+    assert result == BrandMatch(MatchKind.EXACT, text, entry, 100.0, result.alternatives)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("Vinamllk", VINAMILK),  # i read as l
+        ("Vinamiik", VINAMILK),  # l read as i
+        ("Vinamilkk", VINAMILK),  # doubled letter
+        ("Vnamilk", VINAMILK),  # dropped letter
+        ("Bitis's", BITIS),  # extra s
+        ("Trung Nguyen Legendd", LEGEND),  # beats the exact "Trung Nguyên" inside it
+        ("Trung Ngyen", TRUNG_NGUYEN),
+        ("TH true MlLK", TH_TRUE_MILK),  # long enough to fuzzy-match although it starts "TH"
+    ],
+)
+def test_close(matcher: BrandMatcher, text: str, entry: BrandEntry) -> None:
+    result = matcher.match(text)
+    assert result.kind is MatchKind.CLOSE
+    assert result.entry == entry
+    assert 85.0 <= result.score < 100.0
+    assert result.query == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",  # empty
+        "!!! ...",  # punctuation only: empty key
+        "Pepsi",  # unknown brand
+        "Hoàn toàn khác",  # unknown words
+        "Vinacafe",  # shares a prefix with Vinamilk, but too different
+        "Vinamilkfoods",  # a brand inside a word is not a brand
+        "Bitishunter",
+    ],
+)
+def test_none(matcher: BrandMatcher, text: str) -> None:
+    assert matcher.match(text) == BrandMatch(MatchKind.NONE, text, None, 0.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TX",  # one letter away from "TH", but "th" is too short to fuzzy-match
+        "THH",
+        "T H",
+        "Omoo",  # "omo" is below min_fuzzy_length
+        "Om",
+    ],
+)
+def test_short_names_never_fuzzy_match(matcher: BrandMatcher, text: str) -> None:
+    assert matcher.match(text).kind is MatchKind.NONE
+
+
+def test_min_fuzzy_length_is_configurable() -> None:
+    loose = BrandMatcher([OMO], min_fuzzy_length=3, close_cutoff=80.0)
+    assert loose.match("Omoo").kind is MatchKind.CLOSE
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("Sữa tươi Vinamilk 100%", VINAMILK),  # extra words and punctuation around the brand
+        ("Cà phê Trung Nguyên rang xay", TRUNG_NGUYEN),
+        ("Giày BITI'S Hunter", BITIS),
+        ("Sữa tươi TH true MILK ít đường", TH_TRUE_MILK),  # the longest brand wins over "TH"
+        ("Cà phê Trung Nguyên Legend", LEGEND),  # ... and over "Trung Nguyên"
+        ("Mì Hảo Hảo tôm chua cay", HAO_HAO),
+        # The whole text is not close to "Trung Nguyên Legend", so the exact brand inside stands.
+        ("Cà phê Trung Nguyên Legendd", TRUNG_NGUYEN),
+    ],
+)
+def test_brand_contained_in_label_text(matcher: BrandMatcher, text: str, entry: BrandEntry) -> None:
+    result = matcher.match(text)
+    assert result.kind is MatchKind.EXACT
+    assert result.entry == entry
+    assert result.score == 100.0
+
+
+def test_leftmost_of_equally_long_brands_wins(matcher: BrandMatcher) -> None:
+    assert matcher.match("Biti's và Vinamilk").entry == BITIS
+    assert matcher.match("Vinamilk và Biti's").entry == VINAMILK
+
+
+def test_alternatives_share_the_key(matcher: BrandMatcher) -> None:
+    exact = matcher.match("hao hao")
+    assert exact.kind is MatchKind.EXACT
+    assert exact.entry == HAO_HAO  # the first registered
+    assert exact.alternatives == (HAO_HAO_OTHER,)
+    close = matcher.match("Hao Haoo")
+    assert close.kind is MatchKind.CLOSE
+    assert (close.entry, close.alternatives) == (HAO_HAO, (HAO_HAO_OTHER,))
+    assert matcher.match("Vinamilk").alternatives == ()
+
+
+def test_duplicate_entries_are_kept_once() -> None:
+    matcher = BrandMatcher([VINAMILK, VINAMILK, BITIS])
+    assert len(matcher) == 2
+    assert matcher.match("vinamilk").alternatives == ()
+
+
+def test_cutoff_is_configurable() -> None:
+    strict = BrandMatcher(BRANDS, close_cutoff=95.0)
+    assert strict.match("Vinamllk").kind is MatchKind.NONE  # 87.5
+    assert strict.match("Trung Nguyen Legendd").kind is MatchKind.CLOSE  # 97.4
+
+
+@pytest.mark.parametrize("cutoff", [0.0, -1.0, 100.5])
+def test_bad_cutoff(cutoff: float) -> None:
+    with pytest.raises(ValueError):
+        BrandMatcher(BRANDS, close_cutoff=cutoff)
+
+
+def test_empty_matcher() -> None:
+    assert BrandMatcher([]).match("Vinamilk").kind is MatchKind.NONE
+
+
+def test_nameless_entries_are_ignored() -> None:
+    matcher = BrandMatcher([BrandEntry(1, "???", 1), VINAMILK])
+    assert len(matcher) == 1
+    assert matcher.match("???").kind is MatchKind.NONE
+
+
+# --- generated brands -------------------------------------------------------------------------
+
+
+def test_generate_brand_names_is_deterministic() -> None:
+    first = generate_brand_names(500, seed=7)
+    assert first == generate_brand_names(500, seed=7)
+    assert first != generate_brand_names(500, seed=8)
+    assert len(first) == 500
+    assert len({match_key(name) for name in first}) == 500
+    assert generate_brand_names(0, seed=7) == []
+
+
+INSERTED = [VINAMILK, BITIS, TRUNG_NGUYEN, LEGEND, TH_TRUE_MILK, TH]
+
+
+@functools.cache
+def big_matcher() -> BrandMatcher:
+    """100,000 generated brands plus the well-known ones above."""
+    taken = {match_key(entry.name) for entry in INSERTED}
+    names = [
+        name for name in generate_brand_names(100_000, seed=2025) if match_key(name) not in taken
+    ]
+    entries = [BrandEntry(1000 + i, name, 5000 + i // 3) for i, name in enumerate(names)]
+    middle = len(entries) // 2
+    return BrandMatcher(entries[:middle] + INSERTED + entries[middle:])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "entry"),
+    [
+        ("VINAMILK", MatchKind.EXACT, VINAMILK),
+        ("Vinamllk", MatchKind.CLOSE, VINAMILK),
+        ("Bitis's", MatchKind.CLOSE, BITIS),
+        ("Sữa tươi Vinamilk 100%", MatchKind.EXACT, VINAMILK),
+        ("Trung Nguyen Legendd", MatchKind.CLOSE, LEGEND),
+        ("TX", MatchKind.NONE, None),
+        ("Zzqxw Kjvb", MatchKind.NONE, None),
+    ],
+)
+def test_100k_brands(text: str, kind: MatchKind, entry: BrandEntry | None) -> None:
+    result = big_matcher().match(text)
+    assert (result.kind, result.entry) == (kind, entry)
+
+
+def test_100k_brands_finds_generated_names() -> None:
+    matcher = big_matcher()
+    rng = random.Random(11)
+    for name in rng.sample(generate_brand_names(100_000, seed=2025), 50):
+        result = matcher.match(name.upper())
+        assert result.kind is MatchKind.EXACT
+        assert result.entry is not None and match_key(result.entry.name) == match_key(name)
+
+
+# --- the candidate filter never drops a key that reaches the cutoff ----------------------------
+
+
+@functools.cache
+def _sample_matcher() -> tuple[BrandMatcher, tuple[str, ...]]:
+    names = generate_brand_names(3000, seed=99)
+    matcher = BrandMatcher(BrandEntry(i, name, i) for i, name in enumerate(names))
+    keys = tuple(sorted({match_key(name) for name in names}))
+    return matcher, keys
+
+
+_EDIT_CHARS = "abcdeghiklmnopqrstuvxy "
+
+
+@st.composite
+def _lookalike_keys(draw: st.DrawFn) -> str:
+    _matcher, keys = _sample_matcher()
+    key = draw(st.sampled_from(keys))
+    for _ in range(draw(st.integers(0, 4))):
+        position = draw(st.integers(0, len(key)))
+        char = draw(st.sampled_from(_EDIT_CHARS))
+        match draw(st.sampled_from(("insert", "delete", "replace"))):
+            case "insert":
+                key = key[:position] + char + key[position:]
+            case "delete":
+                key = key[:position] + key[position + 1 :]
+            case _:
+                key = key[:position] + char + key[position + 1 :]
+    return match_key(key)  # as the matcher sees it: spaces folded and trimmed
+
+
+@given(_lookalike_keys(), st.sampled_from((70.0, 85.0, 92.0)))
+def test_candidate_filter_is_sound(query: str, cutoff: float) -> None:
+    base, keys = _sample_matcher()
+    matcher = base if cutoff == base.close_cutoff else _sample_matcher_with(cutoff)
+    candidates = set(matcher._fuzzy_candidates(query))
+    for key in keys:
+        if len(key) >= matcher.min_fuzzy_length and fuzz.ratio(query, key) >= cutoff:
+            assert key in candidates, (query, key, fuzz.ratio(query, key))
+
+
+@functools.cache
+def _sample_matcher_with(cutoff: float) -> BrandMatcher:
+    names = generate_brand_names(3000, seed=99)
+    return BrandMatcher(
+        (BrandEntry(i, name, i) for i, name in enumerate(names)), close_cutoff=cutoff
+    )
+
+
+@given(_lookalike_keys())
+def test_close_match_is_the_best_score(query: str) -> None:
+    matcher, keys = _sample_matcher()
+    result = matcher.match(query)
+    if result.kind is not MatchKind.CLOSE:
+        return
+    best = max(fuzz.ratio(query, key) for key in keys if len(key) >= matcher.min_fuzzy_length)
+    assert result.score == pytest.approx(best)
