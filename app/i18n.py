@@ -44,9 +44,7 @@ def remember_language(response: Response) -> Response:
 
 
 def set_language_cookie(response: Response, lang: str) -> None:
-    response.set_cookie(
-        LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
-    )
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
 
 
 def init_app(app: Flask) -> None:

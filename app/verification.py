@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+
 from app.extensions import db, registry_cache
 from barcode_db.decode import DecodedCode, decode_image
 from barcode_db.gtin import ParsedCode, parse_code
@@ -28,6 +30,11 @@ class Verification:
     @property
     def reasons(self) -> tuple[Reason, ...]:
         return self.extra_reasons + self.verdict.reasons
+
+
+def photo_rate_limit() -> str:
+    """One limit per client shared by the photo form and the photo API (decoding costs CPU)."""
+    return str(current_app.config["PHOTO_VERIFY_RATE_LIMIT"])
 
 
 def today() -> dt.date:

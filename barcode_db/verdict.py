@@ -245,6 +245,8 @@ def verdict_for(
 
     if out.level.is_suspect:
         out.add(NOT_PROOF, Tone.INFO)
+    # What is wrong comes first; otherwise the rules' order, which follows the checks made.
+    out.reasons.sort(key=lambda r: {Tone.BAD: 0, Tone.WARNING: 1}.get(r.tone, 2))
     return Verdict(level=out.level, reasons=tuple(out.reasons), facts=Facts(**facts))  # type: ignore[arg-type]
 
 

@@ -10,7 +10,7 @@ from flask_babel import force_locale, gettext
 from app.api.openapi import openapi_document
 from app.extensions import limiter
 from app.i18n import render_message
-from app.verification import Verification, verify_code, verify_photo
+from app.verification import Verification, photo_rate_limit, verify_code, verify_photo
 from barcode_db.images import ImageRejected
 from barcode_db.models import PROGRAMME_NAMES
 from barcode_db.verdict import LabelClaims
@@ -116,12 +116,8 @@ def verify_get():
         return jsonify(verification_json(verify_code(code, claims=_claims(request.args)), code))
 
 
-def _photo_rate_limit() -> str:
-    return str(current_app.config["PHOTO_VERIFY_RATE_LIMIT"])
-
-
 @blueprint.post("/v1/verify")
-@limiter.limit(_photo_rate_limit)
+@limiter.shared_limit(photo_rate_limit, scope="photo-verify")
 def verify_post():
     with force_locale(_lang()):
         upload = request.files.get("photo")

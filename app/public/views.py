@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db, limiter
 from app.i18n import render_message, set_language_cookie
 from app.public.forms import CodeForm, PhotoForm
-from app.verification import verify_code, verify_photo
+from app.verification import photo_rate_limit, verify_code, verify_photo
 from barcode_db.images import ImageRejected
 from barcode_db.models import Brand, Company
 from barcode_db.provinces import provinces
@@ -54,12 +54,8 @@ def verify():
     return render_template("public/verdict.html", result=result, code_form=form)
 
 
-def _photo_rate_limit() -> str:
-    return str(current_app.config["PHOTO_VERIFY_RATE_LIMIT"])
-
-
 @blueprint.post("/verify/photo")
-@limiter.limit(_photo_rate_limit)
+@limiter.shared_limit(photo_rate_limit, scope="photo-verify")
 def verify_photo_upload():
     form = PhotoForm()
     if not form.validate_on_submit():

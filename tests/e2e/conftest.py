@@ -35,8 +35,13 @@ def browser_type_launch_args() -> dict[str, object]:
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, object]) -> dict[str, object]:
-    return {**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True,
-            "locale": "vi-VN"}
+    return {
+        **browser_context_args,
+        "viewport": PHONE,
+        "is_mobile": True,
+        "has_touch": True,
+        "locale": "vi-VN",
+    }
 
 
 @pytest.fixture

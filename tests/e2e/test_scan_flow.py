@@ -21,8 +21,9 @@ def label_photo(tmp_path: Path) -> Path:
     return path
 
 
-def test_photo_upload_gives_the_verdict(page: Page, live_server: str, sample_registry,
-                                        label_photo: Path) -> None:
+def test_photo_upload_gives_the_verdict(
+    page: Page, live_server: str, sample_registry, label_photo: Path
+) -> None:
     page.goto(live_server + "/")
     expect(page.locator("h1")).to_have_text("Kiểm tra sản phẩm")
     # Choosing a photo submits the form at once (JavaScript on).
@@ -34,10 +35,10 @@ def test_photo_upload_gives_the_verdict(page: Page, live_server: str, sample_reg
     expect(page.locator("#reasons")).to_contain_text("GS1 Việt Nam")
 
 
-def test_photo_upload_without_javascript(browser: Browser, live_server: str, sample_registry,
-                                         label_photo: Path) -> None:
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 390,
-                                                                        "height": 844})
+def test_photo_upload_without_javascript(
+    browser: Browser, live_server: str, sample_registry, label_photo: Path
+) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
         page.goto(live_server + "/?lang=en")
@@ -50,8 +51,7 @@ def test_photo_upload_without_javascript(browser: Browser, live_server: str, sam
         context.close()
 
 
-def test_typed_digits_with_a_lookalike_brand(page: Page, live_server: str,
-                                             sample_registry) -> None:
+def test_typed_digits_with_a_lookalike_brand(page: Page, live_server: str, sample_registry) -> None:
     page.goto(live_server + "/?lang=en")
     page.fill("#code", "8939001000172")
     page.click("#code-form summary")
