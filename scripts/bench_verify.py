@@ -49,29 +49,42 @@ def percentile(values: list[float], q: float) -> float:
 
 def load_generated_registry(names: list[str]) -> None:
     companies = [
-        {"id": 100_000 + i, "code": f"GEN{i}", "name": f"Công ty {names[i * 10]}",
-         "name_key": search_key(f"Công ty {names[i * 10]}"), "address": "", "website": "",
-         "is_sample": True}
+        {
+            "id": 100_000 + i,
+            "code": f"GEN{i}",
+            "name": f"Công ty {names[i * 10]}",
+            "name_key": search_key(f"Công ty {names[i * 10]}"),
+            "address": "",
+            "website": "",
+            "is_sample": True,
+        }
         for i in range(len(names) // 10)
     ]
     db.session.execute(db.insert(Company), companies)
-    db.session.execute(db.insert(CompanyPrefix), [
-        {"prefix": f"89370{i:05d}", "company_id": c["id"]} for i, c in enumerate(companies)
-    ])
-    db.session.execute(db.insert(Brand), [
-        {"company_id": 100_000 + i // 10, "name": name, "name_key": match_key(name)}
-        for i, name in enumerate(names[: len(companies) * 10])
-    ])
+    db.session.execute(
+        db.insert(CompanyPrefix),
+        [{"prefix": f"89370{i:05d}", "company_id": c["id"]} for i, c in enumerate(companies)],
+    )
+    db.session.execute(
+        db.insert(Brand),
+        [
+            {"company_id": 100_000 + i // 10, "name": name, "name_key": match_key(name)}
+            for i, name in enumerate(names[: len(companies) * 10])
+        ],
+    )
     bump_registry_version(db.session)
     db.session.commit()
 
 
 def bench_app(brands: int, requests: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
-            "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
-        })
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
+                "SECRET_KEY": "bench",
+                "RATELIMIT_ENABLED": False,
+            }
+        )
         names = generate_brand_names(brands, seed=7) if brands else []
         with app.app_context():
             db.create_all()
@@ -82,8 +95,10 @@ def bench_app(brands: int, requests: int) -> None:
             started = time.perf_counter()
             if names:
                 load_generated_registry(names)
-            print(f"registry: sample + {len(names)} generated brands "
-                  f"(loaded in {time.perf_counter() - started:.1f} s)")
+            print(
+                f"registry: sample + {len(names)} generated brands "
+                f"(loaded in {time.perf_counter() - started:.1f} s)"
+            )
 
         inputs = [
             ("8934673000017", ""),  # trusted, registered product
@@ -107,8 +122,10 @@ def bench_app(brands: int, requests: int) -> None:
                 times.append(time.perf_counter() - t0)
                 assert response.status_code == 200, response.status_code
             total = time.perf_counter() - started
-            print(f"{label:22s} {requests / total:8.0f} req/s   p50 {percentile(times, .5)*1000:6.2f} ms"
-                  f"   p95 {percentile(times, .95)*1000:6.2f} ms   max {max(times)*1000:6.2f} ms")
+            print(
+                f"{label:22s} {requests / total:8.0f} req/s   p50 {percentile(times, 0.5) * 1000:6.2f} ms"
+                f"   p95 {percentile(times, 0.95) * 1000:6.2f} ms   max {max(times) * 1000:6.2f} ms"
+            )
         bench_photos(client)
 
 
@@ -120,19 +137,29 @@ def bench_photos(client) -> None:
 
     from tests.support.labels import render_label, to_jpeg_bytes
 
-    photos = [to_jpeg_bytes(render_label(gtin(f"8934673{i:05d}"), angle=i % 7, seed=i), quality=80)
-              for i in range(20)]
+    photos = [
+        to_jpeg_bytes(render_label(gtin(f"8934673{i:05d}"), angle=i % 7, seed=i), quality=80)
+        for i in range(20)
+    ]
     hopeless = to_jpeg_bytes(Image.new("RGB", (4000, 3000), (120, 110, 100)), quality=85)
-    for label, batch in (("photo API, label", photos), ("photo API, 12 MP no code", [hopeless] * 5)):
+    for label, batch in (
+        ("photo API, label", photos),
+        ("photo API, 12 MP no code", [hopeless] * 5),
+    ):
         times = []
         for data in batch:
             t0 = time.perf_counter()
-            response = client.post("/api/v1/verify", data={"photo": (io.BytesIO(data), "p.jpg")},
-                                   content_type="multipart/form-data")
+            response = client.post(
+                "/api/v1/verify",
+                data={"photo": (io.BytesIO(data), "p.jpg")},
+                content_type="multipart/form-data",
+            )
             times.append(time.perf_counter() - t0)
             assert response.status_code == 200
-        print(f"{label:26s} p50 {percentile(times, .5)*1000:6.0f} ms   "
-              f"p95 {percentile(times, .95)*1000:6.0f} ms   max {max(times)*1000:6.0f} ms")
+        print(
+            f"{label:26s} p50 {percentile(times, 0.5) * 1000:6.0f} ms   "
+            f"p95 {percentile(times, 0.95) * 1000:6.0f} ms   max {max(times) * 1000:6.0f} ms"
+        )
 
 
 def bench_matcher(brands: int) -> None:
@@ -145,13 +172,14 @@ def bench_matcher(brands: int) -> None:
 
     def lookalike(name: str) -> str:
         i = rng.randrange(len(name))
-        return name[:i] + rng.choice("aeioulnmrt") + name[i + 1:]
+        return name[:i] + rng.choice("aeioulnmrt") + name[i + 1 :]
 
     groups = {
         "exact (upper case)": [n.upper() for n in sample],
         "lookalike (1 letter)": [lookalike(n) for n in sample],
-        "unknown words": ["".join(rng.choice("abcdefghiklmnopqrstuvxy ") for _ in range(14))
-                          for _ in sample],
+        "unknown words": [
+            "".join(rng.choice("abcdefghiklmnopqrstuvxy ") for _ in range(14)) for _ in sample
+        ],
         "brand inside label text": [f"Sản phẩm {n} 500g" for n in sample],
     }
     for label, queries in groups.items():
@@ -162,9 +190,11 @@ def bench_matcher(brands: int) -> None:
             result = matcher.match(query)
             times.append(time.perf_counter() - t0)
             kinds[result.kind.value] = kinds.get(result.kind.value, 0) + 1
-        print(f"{label:26s} {len(times) / sum(times):9.0f} matches/s   "
-              f"mean {statistics.mean(times)*1000:.3f} ms   p95 {percentile(times, .95)*1000:.3f} ms"
-              f"   max {max(times)*1000:.3f} ms   {kinds}")
+        print(
+            f"{label:26s} {len(times) / sum(times):9.0f} matches/s   "
+            f"mean {statistics.mean(times) * 1000:.3f} ms   p95 {percentile(times, 0.95) * 1000:.3f} ms"
+            f"   max {max(times) * 1000:.3f} ms   {kinds}"
+        )
 
 
 def main() -> None:
