@@ -68,6 +68,8 @@ def register_extensions(app: Flask) -> None:
     from app import i18n, security
     from app.extensions import babel, csrf, db, limiter, migrate
 
+    # Before CSRFProtect (registered below), which reads the body: per-endpoint size limits.
+    app.before_request(apply_body_limit)
     db.init_app(app)
     migrate.init_app(
         app, db, render_as_batch=True, directory=str(Path(app.root_path).parent / "migrations")
@@ -81,10 +83,18 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
 
 
+def apply_body_limit() -> None:
+    from flask import current_app, request
+
+    limit = current_app.config["BODY_LIMITS"].get(request.endpoint)
+    if limit is not None:
+        request.max_content_length = limit
+
+
 def register_blueprints(app: Flask) -> None:
     from app.api.views import blueprint as api
     from app.extensions import csrf
-    from app.public.views import blueprint as public
+    from app.public import blueprint as public
 
     app.register_blueprint(public)
     # The JSON API takes no cookies and changes nothing on a user's behalf, so it needs no CSRF

@@ -19,7 +19,13 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "ENV_NAME": "development",
         # Uploads: the photo form accepts up to 10 MB; a little more for the multipart envelope.
         "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
-        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024 + 64 * 1024,
+        # A complaint carries up to 5 photos of 10 MB; photo checks get a tighter limit per
+        # endpoint (BODY_LIMITS), applied before the body is read.
+        "MAX_CONTENT_LENGTH": 5 * 10 * 1024 * 1024 + 512 * 1024,
+        "BODY_LIMITS": {
+            "public.verify_photo_upload": 10 * 1024 * 1024 + 64 * 1024,
+            "api.verify_post": 10 * 1024 * 1024 + 64 * 1024,
+        },
         # Werkzeug buffers multipart data in this much memory, file parts included: not smaller.
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "vi",
@@ -28,6 +34,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "PHOTO_VERIFY_RATE_LIMIT": "30 per minute;300 per day",
+        "COMPLAINT_RATE_LIMIT": "10 per hour;30 per day",
+        # Evidence photos; default: instance/uploads. Back it up with the database.
+        "UPLOAD_FOLDER": None,
+        "TRACKING_RATE_LIMIT": "60 per minute",
+        "RATING_RATE_LIMIT": "10 per hour",
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -49,6 +60,8 @@ def from_environment() -> dict[str, Any]:
         env["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
     if os.environ.get("APP_ENV"):
         env["ENV_NAME"] = os.environ["APP_ENV"]
+    if os.environ.get("UPLOAD_FOLDER"):
+        env["UPLOAD_FOLDER"] = os.environ["UPLOAD_FOLDER"]
     if os.environ.get("PROXY_HOPS", "").isdigit():
         env["PROXY_HOPS"] = int(os.environ["PROXY_HOPS"])
     if os.environ.get("ASSOCIATION_NAME"):

@@ -7,6 +7,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+import barcode_db.models  # noqa: F401  (tables register on import)
+import complaints.models  # noqa: F401
 from barcode_db.base import Base
 from barcode_db.registry import SnapshotCache
 

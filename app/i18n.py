@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
-from flask_babel import format_date, get_locale, gettext
+from flask_babel import format_date, format_datetime, get_locale, gettext
 
 from barcode_db.messages import Message
 from barcode_db.models import PROGRAMME_NAMES
@@ -53,4 +53,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["t"] = translate
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["format_date"] = format_date
+    app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.globals["programme_names"] = PROGRAMME_NAMES

@@ -3,13 +3,15 @@ into a :class:`~barcode_db.verdict.Verdict`, used by the pages and by the JSON A
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_limiter.util import get_remote_address
+from limits import parse as parse_limit
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db, registry_cache
+from app.clock import local_today, utc_now
+from app.extensions import db, limiter, registry_cache
 from barcode_db.decode import DecodedCode, decode_image
 from barcode_db.gtin import ParsedCode, parse_code
 from barcode_db.images import load_image
@@ -17,8 +19,8 @@ from barcode_db.messages import N_, Message
 from barcode_db.prefixes import default_table
 from barcode_db.registry import RegistrySnapshot
 from barcode_db.verdict import LabelClaims, Level, Reason, Tone, Verdict, verdict_for
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from complaints.operations import record_signal
+from complaints.queries import fetch_history
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,6 @@ def photo_rate_limit() -> str:
     return str(current_app.config["PHOTO_VERIFY_RATE_LIMIT"])
 
 
-def today() -> dt.date:
-    return dt.datetime.now(LOCAL_TZ).date()
-
-
 def snapshot() -> RegistrySnapshot:
     return registry_cache.get(db.session)
 
@@ -53,8 +51,14 @@ def verify_code(
 
 
 def _verdict(parsed: ParsedCode, claims: LabelClaims | None) -> Verdict:
+    history = fetch_history(db.session, parsed.gtin14) if parsed.valid and parsed.gtin14 else None
     return verdict_for(
-        parsed, prefixes=default_table(), registry=snapshot(), today=today(), claims=claims
+        parsed,
+        prefixes=default_table(),
+        registry=snapshot(),
+        today=local_today(),
+        claims=claims,
+        history=history,
     )
 
 
@@ -79,7 +83,7 @@ def verify_photo(data: bytes, *, claims: LabelClaims | None = None) -> Verificat
     if chosen is None:
         empty = parse_code("")
         verdict = verdict_for(
-            empty, prefixes=default_table(), registry=snapshot(), today=today(), claims=claims
+            empty, prefixes=default_table(), registry=snapshot(), today=local_today(), claims=claims
         )
         verdict = Verdict(
             level=Level.UNKNOWN,
@@ -91,3 +95,41 @@ def verify_photo(data: bytes, *, claims: LabelClaims | None = None) -> Verificat
         )
         return Verification(verdict=verdict, decoded=decoded)
     return Verification(verdict=_verdict(chosen, claims), decoded=decoded)
+
+
+#: Suspect verifications worth a signal; UNKNOWN only counts for photos (a label with no code).
+SIGNAL_LEVELS = frozenset({Level.INVALID, Level.LOOKALIKE, Level.MISMATCH, Level.REPORTED})
+#: How many signals one client may leave: enough for a shopper, not for a flood.
+SIGNAL_CAP = parse_limit("30/hour")
+
+
+def record_signal_for(result: Verification, *, from_photo: bool) -> bool:
+    """Record an anonymous signal for a suspect verification, capped per client.
+
+    Returns whether a signal was recorded. Commits on its own: a signal is a side record, and
+    failing to store it must not fail the verification the shopper asked for.
+    """
+    verdict = result.verdict
+    if not (verdict.level in SIGNAL_LEVELS or (from_photo and verdict.level is Level.UNKNOWN)):
+        return False
+    if limiter.enabled and not limiter.limiter.hit(SIGNAL_CAP, "signal", get_remote_address()):
+        return False
+    parsed = verdict.facts.parsed
+    match = verdict.facts.brand_match
+    try:
+        record_signal(
+            db.session,
+            level=verdict.level.value,
+            gtin=parsed.gtin14 if parsed.valid else None,
+            code_seen=parsed.input,
+            brand_seen=match.query if match else "",
+            from_photo=from_photo,
+            province_code=None,
+            now=utc_now(),
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("could not record a signal")
+        return False
+    return True

@@ -207,7 +207,8 @@ def _zbar_scan(gray: Image.Image) -> tuple[list[tuple[int, bytes]], bool]:
         try:
             zbar.zbar_image_set_format(zimage, _ZBAR_Y800)
             zbar.zbar_image_set_size(zimage, gray.width, gray.height)
-            zbar.zbar_image_set_data(zimage, cast(pixels, c_void_p), len(pixels), None)
+            # ctypes accepts bytes here (a char pointer); typeshed does not know it.
+            zbar.zbar_image_set_data(zimage, cast(pixels, c_void_p), len(pixels), None)  # type: ignore[arg-type]
             if zbar.zbar_scan_image(scanner, zimage) > 0:
                 symbol = zbar.zbar_image_first_symbol(zimage)
                 while symbol:

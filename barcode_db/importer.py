@@ -334,7 +334,7 @@ def _check_references(session: Session, plan: _Plan, errors: list[RowError]) -> 
         )
     }
     known_brands = existing_brands | set(plan.brands)
-    owners = {  # noqa: C416 - dict(Result) would take Result.keys() for a mapping
+    owners = {
         prefix: code
         for prefix, code in session.execute(
             sa.select(CompanyPrefix.prefix, Company.code).join(CompanyPrefix.company)

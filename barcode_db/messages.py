@@ -35,6 +35,15 @@ def _identity(msgid: str) -> str:
     return msgid
 
 
+def _resolve(value: Any, translate: Callable[[str], str], lang: str) -> Any:
+    """Parameters that are words (Localized) or whole messages are put in the reader's language."""
+    if isinstance(value, Localized):
+        return value.get(lang)
+    if isinstance(value, Message):
+        return value.render(translate, lang)
+    return value
+
+
 @dataclass(frozen=True)
 class Message:
     """A code plus an English msgid with ``%(name)s`` placeholders and the values to fill them."""
@@ -44,10 +53,7 @@ class Message:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def render(self, translate: Callable[[str], str] = _identity, lang: str = "en") -> str:
-        values = {
-            key: value.get(lang) if isinstance(value, Localized) else value
-            for key, value in self.params.items()
-        }
+        values = {key: _resolve(value, translate, lang) for key, value in self.params.items()}
         return translate(self.msgid) % values if values else translate(self.msgid)
 
     def __str__(self) -> str:

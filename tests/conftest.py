@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import normalise_database_url
-from app.extensions import db, registry_cache
+from app.extensions import db, limiter, registry_cache
 
 pytest_plugins = ["tests.support.factories"]
 
@@ -76,7 +76,6 @@ def make_test_app(database: Database, instance: Path, **overrides: object) -> Fl
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database.url,
         "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
-        "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
         **overrides,
     }
@@ -110,6 +109,7 @@ def _empty_all_tables() -> None:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
     registry_cache.clear()
+    limiter.reset()
 
 
 @pytest.fixture

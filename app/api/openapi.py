@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from barcode_db.verdict import Level
+from complaints.workflow import Category, Status
 
 _REASON = {
     "type": "object",
@@ -120,6 +121,92 @@ _CLAIMS = [
 ]
 
 
+COMPLAINT_REQUEST = {
+    "type": "object",
+    "required": ["category", "province_code", "description"],
+    "properties": {
+        "category": {"type": "string", "enum": [c.value for c in Category]},
+        "province_code": {
+            "type": "string",
+            "pattern": "^[0-9]{2}$",
+            "description": "NSO code of one of the 34 provinces (2025).",
+        },
+        "commune_code": {"type": "string", "pattern": "^[0-9]{5}$"},
+        "description": {"type": "string", "minLength": 10, "maxLength": 4000},
+        "code": {"type": "string", "maxLength": 64, "description": "Barcode as seen."},
+        "product_name": {"type": "string", "maxLength": 200},
+        "brand": {"type": "string", "maxLength": 120},
+        "store_name": {"type": "string", "maxLength": 200},
+        "store_address": {"type": "string", "maxLength": 300},
+        "date_seen": {"type": "string", "format": "date"},
+        "price_vnd": {"type": "integer", "minimum": 0},
+        "quantity": {"type": "integer", "minimum": 1},
+        "photos": {
+            "type": "array",
+            "maxItems": 5,
+            "items": {"type": "string", "format": "binary"},
+            "description": "JPEG, PNG, WebP or HEIC, 10 MB each.",
+        },
+        "anonymous": {"type": "boolean", "default": True},
+        "contact_name": {"type": "string"},
+        "contact_phone": {"type": "string"},
+        "contact_email": {"type": "string"},
+        "consent": {"type": "boolean", "description": "Required with contact details."},
+    },
+}
+FILED = {
+    "type": "object",
+    "required": ["tracking_code", "tracking_url", "qr_url", "status", "created"],
+    "properties": {
+        "tracking_code": {"type": "string"},
+        "tracking_url": {"type": "string"},
+        "qr_url": {"type": "string"},
+        "status": {"type": "string"},
+        "created": {"type": "boolean"},
+    },
+}
+PUBLIC_COMPLAINT = {
+    "type": "object",
+    "required": [
+        "tracking_code",
+        "status",
+        "status_text",
+        "category",
+        "filed_at",
+        "public_notes",
+        "can_rate",
+    ],
+    "properties": {
+        "tracking_code": {"type": "string"},
+        "status": {"type": "string", "enum": [s.value for s in Status]},
+        "status_text": {"type": "string"},
+        "category": {"type": "string", "enum": [c.value for c in Category]},
+        "product_name": {"type": "string"},
+        "brand": {"type": "string"},
+        "code": {"type": "string"},
+        "province_code": {"type": "string"},
+        "commune_code": {"type": ["string", "null"]},
+        "photo_count": {"type": "integer"},
+        "filed_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "closed_at": {"type": ["string", "null"], "format": "date-time"},
+        "public_notes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "note": {"type": "string"},
+                },
+            },
+        },
+        "followed_status": {"type": ["string", "null"]},
+        "can_rate": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+}
+
+
 def _responses(extra: dict[str, Any]) -> dict[str, Any]:
     return {
         "200": {
@@ -206,6 +293,150 @@ def openapi_document() -> dict[str, Any]:
                     ),
                 },
             },
+            "/api/v1/complaints": {
+                "post": {
+                    "summary": "File a complaint (report a suspect product)",
+                    "operationId": "createComplaint",
+                    "parameters": [
+                        _LANG,
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_\\-]{16,80}$"},
+                            "description": "A fresh random key per report (a UUID). Retrying with "
+                            "the same key and content returns the first filing; the "
+                            "same key with other content is refused (409).",
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"multipart/form-data": {"schema": COMPLAINT_REQUEST}},
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Filed.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Filed"}
+                                }
+                            },
+                        },
+                        "200": {
+                            "description": "Already filed with this key: the same answer.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Filed"}
+                                }
+                            },
+                        },
+                        **{
+                            code: {
+                                "description": text,
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/Error"}
+                                    }
+                                },
+                            }
+                            for code, text in {
+                                "400": "No or malformed Idempotency-Key, or a bad photo.",
+                                "409": "The key was used for a different report.",
+                                "413": "A photo is over 10 MB.",
+                                "422": "Invalid fields (the message lists them).",
+                                "429": "Too many reports from this client.",
+                            }.items()
+                        },
+                    },
+                },
+            },
+            "/api/v1/complaints/{tracking_code}": {
+                "get": {
+                    "summary": "The public view of a complaint (no personal data)",
+                    "operationId": "getComplaint",
+                    "parameters": [
+                        {
+                            "name": "tracking_code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 20},
+                        },
+                        _LANG,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Status, dates and public notes.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/PublicComplaint"}
+                                }
+                            },
+                        },
+                        "404": {
+                            "description": "No such tracking code.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    },
+                },
+            },
+            "/api/v1/areas/{province_code}/communes": {
+                "get": {
+                    "summary": "Communes of a province (2025 administrative units)",
+                    "operationId": "listCommunes",
+                    "parameters": [
+                        {
+                            "name": "province_code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]{2}$"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Codes and names.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "province": {"type": "string"},
+                                            "communes": {
+                                                "type": "array",
+                                                "items": {
+                                                    "type": "object",
+                                                    "properties": {
+                                                        "code": {"type": "string"},
+                                                        "name": {"type": "string"},
+                                                    },
+                                                },
+                                            },
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "404": {
+                            "description": "Unknown province.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    },
+                },
+            },
         },
-        "components": {"schemas": {"Verification": VERIFICATION, "Error": ERROR}},
+        "components": {
+            "schemas": {
+                "Verification": VERIFICATION,
+                "Error": ERROR,
+                "Filed": FILED,
+                "PublicComplaint": PUBLIC_COMPLAINT,
+            }
+        },
     }

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from flask_babel import force_locale, gettext
 
 from app.api.openapi import openapi_document
-from app.extensions import limiter
+from app.clock import local_today
+from app.complaint_service import ComplaintRejected, Upload, normalise_code, submit
+from app.extensions import db, limiter
 from app.i18n import render_message
-from app.verification import Verification, photo_rate_limit, verify_code, verify_photo
+from app.public.forms import PHONE_PATTERN
+from app.public.reports import complaint_rate_limit, tracking_rate_limit, validate_area
+from app.verification import (
+    Verification,
+    photo_rate_limit,
+    record_signal_for,
+    verify_code,
+    verify_photo,
+)
 from barcode_db.images import ImageRejected
+from barcode_db.messages import Message
 from barcode_db.models import PROGRAMME_NAMES
 from barcode_db.verdict import LabelClaims
+from complaints import queries
+from complaints.areas import communes_of, province_names
+from complaints.models import Source
+from complaints.operations import NewComplaint
+from complaints.tracking import normalise_tracking_code
+from complaints.workflow import PUBLIC_STATUS, Category
 
 blueprint = Blueprint("api", __name__)
 
@@ -113,7 +132,9 @@ def verify_get():
         return _error(400, gettext("Give the barcode number as ?code=..."))
     with force_locale(_lang()):
         code = request.args["code"]
-        return jsonify(verification_json(verify_code(code, claims=_claims(request.args)), code))
+        result = verify_code(code, claims=_claims(request.args))
+        record_signal_for(result, from_photo=False)
+        return jsonify(verification_json(result, code))
 
 
 @blueprint.post("/v1/verify")
@@ -124,9 +145,9 @@ def verify_post():
         if upload is None:
             if "code" in request.form:
                 code = request.form["code"]
-                return jsonify(
-                    verification_json(verify_code(code, claims=_claims(request.form)), code)
-                )
+                result = verify_code(code, claims=_claims(request.form))
+                record_signal_for(result, from_photo=False)
+                return jsonify(verification_json(result, code))
             return _error(400, gettext("Send a photo as the multipart field “photo”, or a “code”."))
         data = upload.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
         try:
@@ -134,7 +155,180 @@ def verify_post():
         except ImageRejected as rejected:
             status = 413 if rejected.message.code == "too_large" else 422
             return _error(status, render_message(rejected.message))
+        record_signal_for(result, from_photo=True)
         return jsonify(verification_json(result, upload.filename or "photo"))
+
+
+@blueprint.get("/v1/areas/<province>/communes")
+def communes(province: str):
+    """The communes of a province, for the report form's second list."""
+    if province not in province_names():
+        return _error(404, gettext("Unknown province code."))
+    return jsonify(
+        {
+            "province": province,
+            "communes": [{"code": c.code, "name": c.name} for c in communes_of(province)],
+        }
+    )
+
+
+def _form_text(name: str, limit: int) -> str:
+    return (request.form.get(name) or "").strip()[:limit]
+
+
+def _api_report() -> NewComplaint:
+    """Validate the multipart fields of POST /api/v1/complaints (same rules as the form)."""
+    problems: list[str] = []
+    try:
+        category = Category(request.form.get("category", ""))
+    except ValueError:
+        problems.append(
+            gettext(
+                "“category” must be one of: %(values)s.",
+                values=", ".join(c.value for c in Category),
+            )
+        )
+        category = Category.OTHER
+    description = _form_text("description", 4001)
+    if not 10 <= len(description) <= 4000:
+        problems.append(gettext("“description” must have 10 to 4,000 characters."))
+    province = request.form.get("province_code", "")
+    commune = request.form.get("commune_code") or None
+    area_error = validate_area(province, commune)
+    if area_error:
+        problems.append(area_error)
+    numbers: dict[str, int | None] = {}
+    for name, low, high in (("price_vnd", 0, 10_000_000_000), ("quantity", 1, 100_000)):
+        raw = request.form.get(name, "")
+        value = int(raw) if raw.isdigit() else None
+        if raw and (value is None or not low <= value <= high):
+            problems.append(
+                gettext(
+                    "“%(name)s” must be a whole number from %(low)s to %(high)s.",
+                    name=name,
+                    low=low,
+                    high=high,
+                )
+            )
+        numbers[name] = value
+    date_seen = None
+    if request.form.get("date_seen"):
+        try:
+            date_seen = dt.date.fromisoformat(request.form["date_seen"])
+        except ValueError:
+            problems.append(gettext("“date_seen” must be a date, YYYY-MM-DD."))
+        else:
+            if date_seen > local_today():
+                problems.append(gettext("The date cannot be in the future."))
+    anonymous = (request.form.get("anonymous") or "true").lower() in ("1", "true", "yes", "on")
+    contact = {
+        k: _form_text(k, n)
+        for k, n in (("contact_name", 120), ("contact_phone", 20), ("contact_email", 254))
+    }
+    consent = (request.form.get("consent") or "").lower() in ("1", "true", "yes", "on")
+    if not anonymous and any(contact.values()) and not consent:
+        problems.append(
+            gettext("Contact details need “consent”=true, or send the report anonymously.")
+        )
+    if contact["contact_phone"] and not re.match(PHONE_PATTERN, contact["contact_phone"]):
+        problems.append(gettext("A Vietnamese phone number, e.g. 0912 345 678."))
+    if problems:
+        raise ComplaintRejected(
+            Message("invalid_fields", "%(problems)s", {"problems": " ".join(problems)}), 422
+        )
+    code_seen, gtin = normalise_code(_form_text("code", 64))
+    return NewComplaint(
+        category=category,
+        description=description,
+        province_code=province,
+        commune_code=commune,
+        code_seen=code_seen,
+        gtin=gtin,
+        product_name=_form_text("product_name", 200),
+        brand_seen=_form_text("brand", 120),
+        store_name=_form_text("store_name", 200),
+        store_address=_form_text("store_address", 300),
+        date_seen=date_seen,
+        price_vnd=numbers["price_vnd"],
+        quantity=numbers["quantity"],
+        anonymous=anonymous,
+        consent=consent,
+        source=Source.API,
+        **contact,
+    )
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-]{16,80}$")
+
+
+@blueprint.post("/v1/complaints")
+@limiter.limit(complaint_rate_limit)
+def complaint_create():
+    """File a complaint; the ``Idempotency-Key`` header makes retries safe."""
+    with force_locale(_lang()):
+        key = request.headers.get("Idempotency-Key", "")
+        if not IDEMPOTENCY_KEY.match(key):
+            return _error(
+                400,
+                gettext(
+                    "Send an Idempotency-Key header of 16 to 80 letters, digits, “-” or “_” (a UUID will do)."
+                ),
+            )
+        uploads = [
+            Upload(filename=f.filename or "", data=f.read(10 * 1024 * 1024 + 1))
+            for f in request.files.getlist("photos")
+            if f and f.filename
+        ]
+        try:
+            filed = submit(_api_report(), uploads, key)
+        except ComplaintRejected as rejected:
+            return _error(rejected.status, render_message(rejected.message))
+        body = {
+            "tracking_code": filed.complaint.tracking_code,
+            "tracking_url": url_for(
+                "public.track", code=filed.complaint.tracking_code, _external=True
+            ),
+            "qr_url": url_for(
+                "public.track_qr", code=filed.complaint.tracking_code, _external=True
+            ),
+            "status": filed.complaint.status.value,
+            "created": filed.created,
+        }
+        return jsonify(body), 201 if filed.created else 200
+
+
+def public_complaint_json(view) -> dict[str, Any]:
+    return {
+        "tracking_code": view.tracking_code,
+        "status": view.status.value,
+        "status_text": gettext(PUBLIC_STATUS[view.status]),
+        "category": view.category.value,
+        "product_name": view.product_name,
+        "brand": view.brand_seen,
+        "code": view.code_seen,
+        "province_code": view.province_code,
+        "commune_code": view.commune_code,
+        "photo_count": view.photo_count,
+        "filed_at": view.filed_at.isoformat(),
+        "updated_at": view.updated_at.isoformat(),
+        "closed_at": view.closed_at.isoformat() if view.closed_at else None,
+        "public_notes": [{"at": n.created_at.isoformat(), "note": n.note} for n in view.notes],
+        "followed_status": view.followed_status.value if view.followed_status else None,
+        "can_rate": view.can_rate,
+    }
+
+
+@blueprint.get("/v1/complaints/<code>")
+@limiter.limit(tracking_rate_limit)
+def complaint_get(code: str):
+    with force_locale(_lang()):
+        normalised = normalise_tracking_code(code)
+        view = queries.get_public_view(db.session, normalised) if normalised else None
+        if view is None:
+            return _error(404, gettext("No report has this tracking code."))
+        response = jsonify(public_complaint_json(view))
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 @blueprint.get("/openapi.json")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     current_app,
     make_response,
@@ -18,15 +17,14 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db, limiter
 from app.i18n import render_message, set_language_cookie
+from app.public import blueprint
 from app.public.forms import CodeForm, PhotoForm
-from app.verification import photo_rate_limit, verify_code, verify_photo
+from app.verification import photo_rate_limit, record_signal_for, verify_code, verify_photo
 from barcode_db.images import ImageRejected
 from barcode_db.models import Brand, Company
 from barcode_db.provinces import provinces
 from barcode_db.textkey import search_key
 from barcode_db.verdict import LabelClaims
-
-blueprint = Blueprint("public", __name__)
 
 BRANDS_PER_PAGE = 20
 
@@ -51,6 +49,7 @@ def verify():
     if not form.validate():
         return render_template("public/scan.html", code_form=form, photo_form=PhotoForm()), 400
     result = verify_code(form.code.data or "", claims=_claims(form))
+    record_signal_for(result, from_photo=False)
     return render_template("public/verdict.html", result=result, code_form=form)
 
 
@@ -65,6 +64,7 @@ def verify_photo_upload():
     data = form.photo.data.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
     try:
         result = verify_photo(data, claims=_claims(form))
+        record_signal_for(result, from_photo=True)
     except ImageRejected as rejected:
         status = 413 if rejected.message.code == "too_large" else 400
         return render_template(

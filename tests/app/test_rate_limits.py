@@ -1,23 +1,15 @@
-"""Photo verification is rate-limited per client, with a friendly page and JSON error."""
+"""Public writes and photo checks are rate-limited per client, with a friendly page."""
 
 from __future__ import annotations
 
 import io
 
-from tests.conftest import IsolatedClient, make_test_app
 from tests.support.pages import check_page, text_of
 
 
-def test_photo_checks_are_limited_per_client(database, tmp_path, db_session) -> None:
-    app = make_test_app(
-        database,
-        tmp_path,
-        RATELIMIT_ENABLED=True,
-        PHOTO_VERIFY_RATE_LIMIT="2 per minute",
-        WTF_CSRF_ENABLED=False,
-    )
-    app.test_client_class = IsolatedClient
-    client = app.test_client()
+def test_photo_checks_are_limited_per_client(app, client, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "PHOTO_VERIFY_RATE_LIMIT", "2 per minute")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
 
     def post(path: str):
         return client.post(
@@ -26,6 +18,7 @@ def test_photo_checks_are_limited_per_client(database, tmp_path, db_session) -> 
             content_type="multipart/form-data",
         )
 
+    # One limit shared by the form and the API.
     assert post("/verify/photo?lang=en").status_code == 400  # refused as not an image
     assert post("/api/v1/verify?lang=en").status_code == 422
     page = post("/verify/photo?lang=en")

@@ -1,0 +1,263 @@
+"""Shoppers' reports: the complaint form, the receipt with tracking code and QR, the tracking
+page with the satisfaction rating."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import qrcode
+import qrcode.constants
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from wtforms import SelectChoice
+
+from app.clock import utc_now
+from app.complaint_service import ComplaintRejected, Upload, normalise_code, submit
+from app.extensions import db, limiter
+from app.i18n import render_message
+from app.public import blueprint
+from app.public.forms import ComplaintForm, RatingForm, TrackForm
+from barcode_db.verdict import Level
+from complaints import queries
+from complaints.areas import communes_of, is_commune_of, province_names
+from complaints.models import Source
+from complaints.operations import NewComplaint, RatingRefused, rate_complaint
+from complaints.tracking import format_tracking_code, normalise_tracking_code
+from complaints.workflow import CATEGORY_NAMES, PUBLIC_STATUS, Category
+
+#: The category a suspect verdict suggests.
+CATEGORY_FOR_LEVEL = {
+    Level.MISMATCH.value: Category.COUNTERFEIT,
+    Level.REPORTED.value: Category.COUNTERFEIT,
+    Level.LOOKALIKE.value: Category.IMITATION,
+    Level.INVALID.value: Category.UNKNOWN_ORIGIN,
+}
+
+
+def complaint_rate_limit() -> str:
+    return str(current_app.config["COMPLAINT_RATE_LIMIT"])
+
+
+def tracking_rate_limit() -> str:
+    return str(current_app.config["TRACKING_RATE_LIMIT"])
+
+
+def rating_rate_limit() -> str:
+    return str(current_app.config["RATING_RATE_LIMIT"])
+
+
+def _set_area_choices(form: ComplaintForm) -> None:
+    choose = SelectChoice("", gettext("— choose —"))
+    form.province.choices = [choose, *(SelectChoice(k, v) for k, v in province_names().items())]
+    form.commune.choices = [
+        choose,
+        *(SelectChoice(c.code, c.name) for c in communes_of(form.province.data or "")),
+    ]
+
+
+def _form_page(form: ComplaintForm, status: int = 200, error: str | None = None):
+    _set_area_choices(form)
+    response = make_response(
+        render_template(
+            "public/report.html", form=form, error=error, category_names=CATEGORY_NAMES
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/report")
+def report_form():
+    form = ComplaintForm(formdata=None)
+    form.idempotency_key.data = uuid.uuid4().hex
+    form.code.data = (request.args.get("code") or "")[:64]
+    form.brand.data = (request.args.get("brand") or "")[:120]
+    form.province.data = request.args.get("province") or ""
+    suggested = CATEGORY_FOR_LEVEL.get(request.args.get("level", ""))
+    if request.args.get("unlabelled"):
+        suggested = Category.UNLABELLED
+    form.category.data = suggested.value if suggested else None
+    return _form_page(form)
+
+
+def _report_from(form: ComplaintForm) -> NewComplaint:
+    code_seen, gtin = normalise_code(form.code.data or "")
+    return NewComplaint(
+        category=Category(form.category.data),
+        description=form.description.data.strip(),
+        province_code=form.province.data,
+        commune_code=form.commune.data or None,
+        code_seen=code_seen,
+        gtin=gtin,
+        product_name=(form.product_name.data or "").strip(),
+        brand_seen=(form.brand.data or "").strip(),
+        store_name=(form.store_name.data or "").strip(),
+        store_address=(form.store_address.data or "").strip(),
+        date_seen=form.date_seen.data,
+        price_vnd=form.price.data,
+        quantity=form.quantity.data,
+        anonymous=bool(form.anonymous.data),
+        contact_name=(form.contact_name.data or "").strip(),
+        contact_phone=(form.contact_phone.data or "").strip(),
+        contact_email=(form.contact_email.data or "").strip(),
+        consent=bool(form.consent.data),
+        source=Source.WEB,
+    )
+
+
+def validate_area(province: str, commune: str | None) -> str | None:
+    """An error message if the area is not one of Vietnam's current units."""
+    if province not in province_names():
+        return gettext("Choose the province or city from the list.")
+    if commune and not is_commune_of(commune, province):
+        return gettext("This commune or ward is not in the chosen province.")
+    return None
+
+
+@blueprint.post("/report")
+@limiter.limit(
+    complaint_rate_limit, methods=["POST"], exempt_when=lambda: "refresh_area" in request.form
+)
+def report_submit():
+    form = ComplaintForm()
+    _set_area_choices(form)
+    if "refresh_area" in request.form:  # no JavaScript: reload the communes of the province
+        form.commune.data = ""
+        return _form_page(form)
+    valid = form.validate_on_submit()
+    area_error = validate_area(form.province.data or "", form.commune.data or None)
+    if area_error:
+        valid = False
+        field = form.commune if form.province.data in province_names() else form.province
+        field.errors = [*field.errors, area_error]
+    if not valid:
+        return _form_page(form, 400, gettext("Please correct the marked fields."))
+    uploads = [
+        Upload(filename=f.filename or "", data=f.read(10 * 1024 * 1024 + 1))
+        for f in request.files.getlist(form.photos.name)
+        if f and f.filename
+    ]
+    try:
+        filed = submit(_report_from(form), uploads, form.idempotency_key.data)
+    except ComplaintRejected as rejected:
+        return _form_page(form, rejected.status, render_message(rejected.message))
+    return redirect(url_for("public.report_done", code=filed.complaint.tracking_code), 303)
+
+
+def _tracked(code: str):
+    normalised = normalise_tracking_code(code)
+    if normalised is None:
+        abort(404)
+    view = queries.get_public_view(db.session, normalised)
+    if view is None:
+        abort(404)
+    return view
+
+
+def _private(response):
+    """Tracking pages carry a secret in their address: never cached, never sent as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@blueprint.get("/report/done/<code>")
+@limiter.limit(tracking_rate_limit)
+def report_done(code: str):
+    view = _tracked(code)
+    return _private(
+        make_response(
+            render_template(
+                "public/receipt.html",
+                view=view,
+                display_code=format_tracking_code(view.tracking_code),
+                tracking_url=url_for("public.track", code=view.tracking_code, _external=True),
+            )
+        )
+    )
+
+
+@blueprint.get("/track")
+def track_lookup():
+    form = TrackForm(request.args)
+    if request.args.get("code") is not None:
+        normalised = normalise_tracking_code(request.args["code"])
+        if normalised is not None:
+            return redirect(url_for("public.track", code=normalised))
+        form.code.errors = [gettext("A tracking code has 10 letters and digits, like ABCDE-12345.")]
+        return _private(make_response(render_template("public/track_lookup.html", form=form), 400))
+    return _private(make_response(render_template("public/track_lookup.html", form=form)))
+
+
+@blueprint.get("/track/<code>")
+@limiter.limit(tracking_rate_limit)
+def track(code: str):
+    view = _tracked(code)
+    if view.tracking_code != code:
+        return redirect(url_for("public.track", code=view.tracking_code))
+    return _private(
+        make_response(
+            render_template(
+                "public/track.html",
+                view=view,
+                display_code=format_tracking_code(view.tracking_code),
+                public_status=PUBLIC_STATUS,
+                category_names=CATEGORY_NAMES,
+                rating_form=RatingForm(formdata=None) if view.can_rate else None,
+                province_name=province_names().get(view.province_code, ""),
+            )
+        )
+    )
+
+
+@blueprint.post("/track/<code>/rating")
+@limiter.limit(rating_rate_limit)
+def track_rating(code: str):
+    normalised = normalise_tracking_code(code) or abort(404)
+    complaint = queries.get_by_tracking_code(db.session, normalised) or abort(404)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        flash(gettext("Choose from 1 to 5."), "error")
+        return redirect(url_for("public.track", code=normalised), 303)
+    try:
+        rate_complaint(
+            db.session, complaint, int(form.rating.data), form.comment.data or "", now=utc_now()
+        )
+        db.session.commit()
+    except RatingRefused as refused:
+        db.session.rollback()
+        flash(
+            gettext("You have already rated this report. Thank you!")
+            if refused.reason == "already_rated"
+            else gettext("You can rate the handling once the report is closed."),
+            "error",
+        )
+        return redirect(url_for("public.track", code=normalised), 303)
+    flash(gettext("Thank you! Your rating helps the association improve."), "success")
+    return redirect(url_for("public.track", code=normalised), 303)
+
+
+@blueprint.get("/track/<code>/qr.png")
+@limiter.limit(tracking_rate_limit)
+def track_qr(code: str):
+    """A QR code that opens the tracking page: on the receipt, printable, scannable by any phone."""
+    view = _tracked(code)
+    url = url_for("public.track", code=view.tracking_code, _external=True)
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=3)
+    qr.add_data(url)
+    buffer = io.BytesIO()
+    qr.make_image().save(buffer, format="PNG")
+    response = make_response(buffer.getvalue())
+    response.mimetype = "image/png"
+    return _private(response)

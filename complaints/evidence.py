@@ -1,0 +1,133 @@
+"""Photos a shopper attaches to a complaint, made ready to be stored as evidence.
+
+An upload is checked by :func:`barcode_db.images.load_image` (size, format, pixel count,
+integrity), turned upright, scaled down and re-encoded as a plain JPEG without any metadata. The
+SHA-256 of the bytes *as uploaded* is kept, so the stored picture can be tied to the original file
+the shopper still has on the phone, even though the original itself is not kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Final
+
+from PIL import Image
+
+from barcode_db.images import MSG_BROKEN_IMAGE, ImageRejected, load_image
+
+__all__ = [
+    "MAX_PHOTOS",
+    "MAX_PHOTO_BYTES",
+    "PHOTO_FORMATS",
+    "STORED_JPEG_QUALITY",
+    "STORED_LONG_SIDE",
+    "PreparedPhoto",
+    "prepare_photo",
+]
+
+PHOTO_FORMATS: Final = ("JPEG", "PNG", "WEBP", "HEIF")
+"""Pillow format names accepted for complaint photos (HEIF covers the HEIC of phones)."""
+MAX_PHOTO_BYTES: Final = 10 * 1024 * 1024
+"""Largest upload accepted, per photo."""
+MAX_PHOTOS: Final = 5
+"""Most photos attached to one complaint."""
+STORED_LONG_SIDE: Final = 2560
+#: Phones take 48–50 MP photos (8160×6120); decoding one costs about 150 MB, briefly.
+MAX_PHOTO_PIXELS: Final = 52_000_000
+"""Longest side, in pixels, of a stored photo; larger uploads are scaled down, never up."""
+STORED_JPEG_QUALITY: Final = 85
+"""JPEG quality of stored photos."""
+
+_MPO = "MPO"  # multi-picture JPEG from some phones: Pillow's name for it, a JPEG to everyone else
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A complaint photo as it is stored, with the facts about the upload it came from."""
+
+    data: bytes = field(repr=False)  # JPEG as stored
+    sha256_original: str  # hex of the bytes as uploaded (evidence)
+    sha256_stored: str  # hex of ``data``
+    width: int
+    height: int
+    original_format: str  # one of PHOTO_FORMATS
+    original_bytes: int
+
+
+def prepare_photo(data: bytes) -> PreparedPhoto:
+    """Validate an uploaded photo and re-encode it for storage as a metadata-free JPEG.
+
+    Location privacy: phone photos carry EXIF, and often GPS coordinates of where they were taken
+    (the shopper's home, say), plus camera serial numbers, XMP and maker notes. Complaint photos
+    may be shown to staff, to the company complained about or published, so nothing but the
+    pixels is kept: the orientation is applied to the pixels, wide-gamut colour is converted to
+    sRGB, and the JPEG is written from a fresh image with no EXIF, XMP, ICC profile or comment.
+    Raises :class:`~barcode_db.images.ImageRejected` as :func:`~barcode_db.images.load_image`
+    does (``format_not_allowed`` for GIF, BMP and TIFF, which barcode reading takes).
+    """
+    data = bytes(data)
+    image = load_image(
+        data, max_bytes=MAX_PHOTO_BYTES, max_pixels=MAX_PHOTO_PIXELS, allowed_formats=PHOTO_FORMATS
+    )
+    original_format = _format_of(data)
+
+    image = _to_srgb(image)
+    width, height = image.size
+    long_side = max(width, height)
+    if long_side > STORED_LONG_SIDE:
+        scale = STORED_LONG_SIDE / long_side
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+    # A new image has an empty ``info`` (and no ``encoderinfo``), so Pillow has no EXIF, XMP,
+    # ICC profile or comment from the upload to carry into the JPEG.
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    out = io.BytesIO()
+    clean.save(out, "JPEG", quality=STORED_JPEG_QUALITY, optimize=True, exif=b"")
+    stored = out.getvalue()
+
+    return PreparedPhoto(
+        data=stored,
+        sha256_original=hashlib.sha256(data).hexdigest(),
+        sha256_stored=hashlib.sha256(stored).hexdigest(),
+        width=clean.width,
+        height=clean.height,
+        original_format=original_format,
+        original_bytes=len(data),
+    )
+
+
+def _format_of(data: bytes) -> str:
+    """Pillow's name for the format of bytes ``load_image`` has accepted (header only)."""
+    try:
+        with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as probe:
+            name = probe.format or ""
+    except Exception:
+        name = ""
+    if name == _MPO:
+        return "JPEG"
+    if name not in PHOTO_FORMATS:  # cannot happen after load_image; refuse rather than guess
+        raise ImageRejected("broken_image", MSG_BROKEN_IMAGE)
+    return name
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Convert an RGB image with an embedded colour profile (Display P3, …) to sRGB pixels."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode != "RGB":
+        return image
+    try:
+        from PIL import ImageCms
+
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if source.profile.xcolor_space.strip() != "RGB":
+            return image
+        converted = ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+        )
+    except Exception:
+        return image  # a broken profile: keep the pixels as they are, unconverted
+    return converted if isinstance(converted, Image.Image) else image

@@ -1,0 +1,162 @@
+"""Complaints, their evidence photos, their audit events, and anonymous scan signals.
+
+Personal data (the ``contact_*`` columns) lives only on :class:`Complaint` and is shown only to
+roles that need it; public views are built from the other columns (see ``queries``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from barcode_db.base import Base, TimestampMixin
+from complaints.workflow import Category, Status
+
+
+def _enum(enum_class: type[enum.Enum], length: int = 20) -> sa.Enum:
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Source(enum.StrEnum):
+    WEB = "web"  # the shopper's report form
+    API = "api"
+
+
+class Complaint(TimestampMixin, Base):
+    __tablename__ = "complaint"
+    __table_args__ = (
+        sa.CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+        sa.Index("ix_complaint_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(sa.String(10), unique=True)
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW)
+    category: Mapped[Category] = mapped_column(_enum(Category))
+    source: Mapped[Source] = mapped_column(_enum(Source, 10), default=Source.WEB)
+
+    # The product as seen. ``code_seen`` is what was typed or scanned, ``gtin`` (14 digits) only
+    # when that was a valid number.
+    code_seen: Mapped[str] = mapped_column(sa.String(64), default="")
+    gtin: Mapped[str | None] = mapped_column(sa.String(14), index=True)
+    product_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    brand_seen: Mapped[str] = mapped_column(sa.String(120), default="")
+    verdict_level: Mapped[str | None] = mapped_column(sa.String(20))
+    verdict_snapshot: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    # Where and when.
+    store_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    store_name_key: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
+    store_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    province_code: Mapped[str] = mapped_column(sa.String(2), index=True)
+    commune_code: Mapped[str | None] = mapped_column(sa.String(5), index=True)
+    date_seen: Mapped[dt.date | None]
+    price_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
+    quantity: Mapped[int | None]
+    description: Mapped[str] = mapped_column(sa.Text)
+
+    # Personal data: optional, shown only to roles that need it.
+    anonymous: Mapped[bool] = mapped_column(default=True)
+    contact_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    consent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    # Exactly-once filing: a resubmitted form or API call with the same key finds this row.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Consumer satisfaction, asked once the complaint is closed.
+    rating: Mapped[int | None]
+    rating_comment: Mapped[str] = mapped_column(sa.String(1000), default="")
+    rated_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own convention
+
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="complaint", order_by="Evidence.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan"
+    )
+    merged_into: Mapped[Complaint | None] = relationship(remote_side=[id])
+
+
+class Evidence(Base):
+    """A photo, stored without metadata, with the SHA-256 of the file as uploaded."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    sha256_original: Mapped[str] = mapped_column(sa.String(64))
+    sha256_stored: Mapped[str] = mapped_column(sa.String(64))
+    original_format: Mapped[str] = mapped_column(sa.String(10))
+    original_bytes: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+
+    complaint: Mapped[Complaint] = relationship(back_populates="evidence")
+
+
+class EventKind(enum.StrEnum):
+    FILED = "filed"
+    STATUS = "status"  # a workflow move
+    NOTE = "note"
+    EDIT = "edit"
+    RATED = "rated"
+    CONTACT_VIEWED = "contact_viewed"
+
+
+class ComplaintEvent(Base):
+    """The audit trail: who did what, when, from which state to which, with an optional note.
+
+    ``actor`` is None for the public (the reporter). ``is_public`` notes appear on the tracking
+    page; every other note stays internal.
+    """
+
+    __tablename__ = "complaint_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    actor: Mapped[str | None] = mapped_column(sa.String(120))
+    from_status: Mapped[Status | None] = mapped_column(_enum(Status))
+    to_status: Mapped[Status | None] = mapped_column(_enum(Status))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    is_public: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class Signal(Base):
+    """An anonymous record of a suspect verification: no personal data, only what was scanned."""
+
+    __tablename__ = "signal"
+    __table_args__ = (sa.Index("ix_signal_gtin_created", "gtin", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gtin: Mapped[str | None] = mapped_column(sa.String(14))
+    code_seen: Mapped[str] = mapped_column(sa.String(64), default="")
+    level: Mapped[str] = mapped_column(sa.String(20))
+    brand_seen: Mapped[str] = mapped_column(sa.String(120), default="")
+    from_photo: Mapped[bool] = mapped_column(default=False)
+    province_code: Mapped[str | None] = mapped_column(sa.String(2))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
