@@ -126,17 +126,17 @@ def submit(report: NewComplaint, uploads: Sequence[Upload], idempotency_key: str
     today = local_today()
     try:
         with StagedWrites(store) as staged:
-            complaint = file_complaint(
-                db.session,
-                report,
-                photos,
-                staged,
-                photo_keys=[new_key(today) for _ in photos],
-                now=utc_now(),
-                idempotency_key=idempotency_key,
-                verdict_snapshot=snapshot,
-            )
             try:
+                complaint = file_complaint(
+                    db.session,
+                    report,
+                    photos,
+                    staged,
+                    photo_keys=[new_key(today) for _ in photos],
+                    now=utc_now(),
+                    idempotency_key=idempotency_key,
+                    verdict_snapshot=snapshot,
+                )
                 db.session.commit()
             except IntegrityError as error:  # most likely the same key, filed a moment ago
                 db.session.rollback()
