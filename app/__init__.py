@@ -43,6 +43,9 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_mapping(from_environment())
     if overrides:
         app.config.from_mapping(overrides)
+    if app.config["ENV_NAME"] == "production":
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
     if not app.config.get("SECRET_KEY"):
         if app.config["ENV_NAME"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production (see .env.example).")
@@ -66,7 +69,7 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import i18n, security
-    from app.extensions import babel, csrf, db, limiter, migrate
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     # Before CSRFProtect (registered below), which reads the body: per-endpoint size limits.
     app.before_request(apply_body_limit)
@@ -79,6 +82,9 @@ def register_extensions(app: Flask) -> None:
         app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh"
     )
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
     security.init_app(app)
     i18n.init_app(app)
 
@@ -93,10 +99,16 @@ def apply_body_limit() -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.api.views import blueprint as api
+    from app.auth.views import blueprint as auth
     from app.extensions import csrf
     from app.public import blueprint as public
+    from app.registry_admin import blueprint as registry_admin
+    from app.staff import blueprint as staff
 
     app.register_blueprint(public)
+    app.register_blueprint(auth, url_prefix="/staff")
+    app.register_blueprint(staff, url_prefix="/staff")
+    app.register_blueprint(registry_admin, url_prefix="/staff/registry")
     # The JSON API takes no cookies and changes nothing on a user's behalf, so it needs no CSRF
     # token; it is rate-limited like the public forms.
     csrf.exempt(api)

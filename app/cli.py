@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from app.extensions import db
 from app.i18n import render_message
 from barcode_db.importer import ImportReport, import_registry, read_rows
 from barcode_db.models import Company
+from complaints.accounts import Role, User
+from complaints.areas import is_commune_of, province_names
 
 registry_cli = AppGroup("registry", help="The trusted-brand registry.")
 
@@ -77,5 +80,126 @@ def load_sample_command(if_empty: bool) -> None:
         raise SystemExit(1)
 
 
+users_cli = AppGroup("users", help="Staff accounts.")
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    return user
+
+
+def _check_area(role: Role, province: str | None, communes: tuple[str, ...]) -> None:
+    if province is not None and province not in province_names():
+        raise click.ClickException(f"Unknown province code {province!r} (two digits, 2025 list).")
+    if role is Role.STAFF and province is None:
+        raise click.ClickException("Staff accounts need --province (their area).")
+    for code in communes:
+        if province is None or not is_commune_of(code, province):
+            raise click.ClickException(f"Commune {code!r} is not in province {province!r}.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name, shown in the audit trail.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--province", default=None, help="Province code (staff: required).")
+@click.option("--commune", "communes", multiple=True, help="Limit to these communes (repeat).")
+@click.option("--email", default="")
+@click.password_option(help="At least 10 characters; asked for when not given.")
+def users_create(
+    username: str,
+    name: str,
+    role: str,
+    province: str | None,
+    communes: tuple[str, ...],
+    email: str,
+    password: str,
+) -> None:
+    """Create a staff account."""
+    chosen = Role(role)
+    _check_area(chosen, province, communes)
+    if db.session.scalar(sa.select(User).where(User.username == username)):
+        raise click.ClickException(f"User {username!r} exists already.")
+    user = User(
+        username=username,
+        name=name,
+        role=chosen,
+        province_code=province,
+        commune_codes=list(communes),
+        email=email,
+    )
+    try:
+        user.set_password(password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {username} ({chosen.value}).")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--province", default=None)
+@click.option("--commune", "communes", multiple=True)
+def users_set_role(
+    username: str, role: str, province: str | None, communes: tuple[str, ...]
+) -> None:
+    """Change a user's role and area; their sessions end."""
+    user = _user(username)
+    chosen = Role(role)
+    _check_area(chosen, province, communes)
+    user.role, user.province_code, user.commune_codes = chosen, province, list(communes)
+    user.session_token = secrets.token_urlsafe(32)
+    db.session.commit()
+    click.echo(f"{username} is now {chosen.value}.")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable an account; its sessions end at once."""
+    user = _user(username)
+    user.active = False
+    user.session_token = secrets.token_urlsafe(32)
+    db.session.commit()
+    click.echo(f"{username} is disabled.")
+
+
+complaints_cli = AppGroup("complaints", help="Complaint housekeeping.")
+
+
+@complaints_cli.command("refresh")
+def complaints_refresh() -> None:
+    """Recompute deadlines and priorities of open complaints (run hourly: age moves them)."""
+    from app.calendar import working_calendar
+    from app.clock import utc_now
+    from complaints.models import Complaint
+    from complaints.triage import refresh_priority
+    from complaints.workflow import OPEN_STATES
+
+    calendar, now, done = working_calendar(), utc_now(), 0
+    last_id = 0
+    while True:
+        batch = db.session.scalars(
+            sa.select(Complaint)
+            .where(Complaint.status.in_(list(OPEN_STATES)), Complaint.id > last_id)
+            .order_by(Complaint.id)
+            .limit(500)
+        ).all()
+        if not batch:
+            break
+        for complaint in batch:
+            refresh_priority(db.session, complaint, calendar=calendar, now=now)
+        last_id = batch[-1].id
+        done += len(batch)
+        db.session.commit()
+    click.echo(f"Refreshed {done} open complaint(s).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(registry_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(complaints_cli)

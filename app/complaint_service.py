@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from app.calendar import working_calendar
 from app.clock import local_today, utc_now
 from app.extensions import db
 from app.verification import verify_code
@@ -29,6 +30,7 @@ from complaints.models import Complaint
 from complaints.operations import NewComplaint, file_complaint
 from complaints.snapshot import verdict_snapshot
 from complaints.storage import LocalPhotoStore, PhotoStore, StagedWrites, new_key
+from complaints.triage import refresh_priority
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ def submit(report: NewComplaint, uploads: Sequence[Upload], idempotency_key: str
                     idempotency_key=idempotency_key,
                     verdict_snapshot=snapshot,
                 )
+                _prioritise(complaint)
                 db.session.commit()
             except IntegrityError as error:  # most likely the same key, filed a moment ago
                 db.session.rollback()
@@ -150,6 +153,15 @@ def submit(report: NewComplaint, uploads: Sequence[Upload], idempotency_key: str
         db.session.rollback()
         raise
     return Filed(complaint=complaint, created=True)
+
+
+def _prioritise(complaint: Complaint) -> None:
+    """Set the new complaint's deadline and priority, and raise those it shares a product or a
+    store with (more reports, more urgent)."""
+    calendar, now = working_calendar(), utc_now()
+    refresh_priority(db.session, complaint, calendar=calendar, now=now)
+    for other in queries.fetch_related_open(db.session, complaint, limit=50):
+        refresh_priority(db.session, other, calendar=calendar, now=now)
 
 
 def _replayed(existing: Complaint, fingerprint: str) -> Filed:

@@ -39,9 +39,14 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "UPLOAD_FOLDER": None,
         "TRACKING_RATE_LIMIT": "60 per minute",
         "RATING_RATE_LIMIT": "10 per hour",
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        # Extra public holidays and make-up working days, one ISO date a line (see README).
+        "HOLIDAYS_FILE": None,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,  # True behind HTTPS (production)
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "PREFERRED_URL_SCHEME": "https",
         "ASSOCIATION_NAME": "Hội Bảo vệ người tiêu dùng",
         # Reverse proxies in front of the app whose X-Forwarded-For/Proto to trust (0: none).

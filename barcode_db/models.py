@@ -13,7 +13,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from barcode_db.base import Base, TimestampMixin
+from barcode_db.base import Base, TimestampMixin, UTCDateTime
 from barcode_db.messages import N_
 
 
@@ -51,7 +51,7 @@ class Company(TimestampMixin, Base):
     website: Mapped[str] = mapped_column(sa.String(300), default="")
     #: Marks rows of the bundled sample registry, shown as such on every page.
     is_sample: Mapped[bool] = mapped_column(default=False)
-    retired_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     prefixes: Mapped[list[CompanyPrefix]] = relationship(
         back_populates="company", order_by="CompanyPrefix.prefix"
@@ -70,7 +70,7 @@ class CompanyPrefix(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     prefix: Mapped[str] = mapped_column(sa.String(12), unique=True)
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
-    retired_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship(back_populates="prefixes")
 
@@ -83,7 +83,7 @@ class Brand(TimestampMixin, Base):
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     name_key: Mapped[str] = mapped_column(sa.String(200), index=True)
-    retired_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship(back_populates="brands")
 
@@ -97,7 +97,7 @@ class Product(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(300))
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
     brand_id: Mapped[int | None] = mapped_column(sa.ForeignKey("brand.id"), index=True)
-    retired_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship()
     brand: Mapped[Brand | None] = relationship()
@@ -138,3 +138,18 @@ class RegistryState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
+
+
+class RegistryEvent(Base):
+    """The audit trail of the registry: who changed which record, when, and how."""
+
+    __tablename__ = "registry_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    action: Mapped[str] = mapped_column(sa.String(20))  # create, update, retire, restore, import
+    entity: Mapped[str] = mapped_column(sa.String(20))  # company, prefix, brand, product, ...
+    entity_id: Mapped[int | None]
+    #: What changed: {"field": [before, after]} for updates, the values for creations.
+    changes: Mapped[dict[str, object]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from barcode_db.base import Base, TimestampMixin
+from barcode_db.base import Base, TimestampMixin, UTCDateTime, utcnow
+from complaints.accounts import User
 from complaints.workflow import Category, Status
 
 
@@ -29,6 +30,7 @@ def _enum(enum_class: type[enum.Enum], length: int = 20) -> sa.Enum:
 class Source(enum.StrEnum):
     WEB = "web"  # the shopper's report form
     API = "api"
+    SIGNALS = "signals"  # opened by staff from a hot spot of anonymous scan signals
 
 
 class Complaint(TimestampMixin, Base):
@@ -36,6 +38,10 @@ class Complaint(TimestampMixin, Base):
     __table_args__ = (
         sa.CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
         sa.Index("ix_complaint_status_created", "status", "created_at"),
+        # The queue's keyset orders: by priority (then id), and by age.
+        sa.Index("ix_complaint_status_priority", "status", "priority", "id"),
+        sa.Index("ix_complaint_province_priority", "province_code", "priority", "id"),
+        sa.Index("ix_complaint_created_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,18 +75,29 @@ class Complaint(TimestampMixin, Base):
     contact_name: Mapped[str] = mapped_column(sa.String(120), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
-    consent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     # Exactly-once filing: a resubmitted form or API call with the same key finds this row.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     request_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
 
+    # Triage.
+    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    #: From complaints.priority.priority_for; refreshed on every change and by
+    #: ``flask complaints refresh`` (age moves it).
+    priority: Mapped[int] = mapped_column(default=0)
+    #: When the association must have taken the complaint up (7 working days).
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    photo_count: Mapped[int] = mapped_column(default=0)
+    #: Diacritics-free text of product, brand, code, store and description, for the search box.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"))
-    closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Consumer satisfaction, asked once the complaint is closed.
     rating: Mapped[int | None]
     rating_comment: Mapped[str] = mapped_column(sa.String(1000), default="")
-    rated_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own convention
@@ -92,6 +109,7 @@ class Complaint(TimestampMixin, Base):
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan"
     )
     merged_into: Mapped[Complaint | None] = relationship(remote_side=[id])
+    assigned_to: Mapped[User | None] = relationship()
 
 
 class Evidence(Base):
@@ -108,9 +126,7 @@ class Evidence(Base):
     original_bytes: Mapped[int]
     width: Mapped[int]
     height: Mapped[int]
-    created_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), server_default=sa.func.now()
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=utcnow())
 
     complaint: Mapped[Complaint] = relationship(back_populates="evidence")
 
@@ -120,6 +136,8 @@ class EventKind(enum.StrEnum):
     STATUS = "status"  # a workflow move
     NOTE = "note"
     EDIT = "edit"
+    ASSIGNED = "assigned"
+    MERGED = "merged"  # on the surviving complaint: others were merged into it
     RATED = "rated"
     CONTACT_VIEWED = "contact_viewed"
 
@@ -141,7 +159,7 @@ class ComplaintEvent(Base):
     to_status: Mapped[Status | None] = mapped_column(_enum(Status))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     is_public: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
 
@@ -159,4 +177,17 @@ class Signal(Base):
     brand_seen: Mapped[str] = mapped_column(sa.String(120), default="")
     from_photo: Mapped[bool] = mapped_column(default=False)
     province_code: Mapped[str | None] = mapped_column(sa.String(2))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ResponseTemplate(TimestampMixin, Base):
+    """A reply staff start from when moving a complaint to a status; administrators edit them."""
+
+    __tablename__ = "response_template"
+    __table_args__ = (sa.UniqueConstraint("status", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[Status] = mapped_column(_enum(Status))
+    language: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    body: Mapped[str] = mapped_column(sa.Text)
+    updated_by: Mapped[str] = mapped_column(sa.String(120), default="")

@@ -112,6 +112,8 @@ def file_complaint(
         idempotency_key=idempotency_key,
         request_fingerprint=report.fingerprint(photos) if idempotency_key else None,
     )
+    complaint.photo_count = len(photos)
+    complaint.search_text = complaint_search_text(complaint)
     session.add(complaint)
     session.flush()
     for photo, key in zip(photos, photo_keys, strict=True):
@@ -139,6 +141,19 @@ def file_complaint(
     )
     session.flush()
     return complaint
+
+
+def complaint_search_text(complaint: Complaint) -> str:
+    """What the queue's search box looks in, as a diacritics-free key."""
+    parts = (
+        complaint.product_name,
+        complaint.brand_seen,
+        complaint.code_seen,
+        complaint.store_name,
+        complaint.store_address,
+        complaint.description,
+    )
+    return search_key(" ".join(p for p in parts if p))
 
 
 class RatingRefused(Exception):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from barcode_db.verdict import History
-from complaints.models import Complaint, ComplaintEvent, EventKind
+from complaints.accounts import User, area_filter
+from complaints.models import Complaint, ComplaintEvent, EventKind, Signal
 from complaints.workflow import OPEN_STATES, Category, Status
 
 
@@ -127,3 +131,332 @@ def get_public_view(session: Session, code: str) -> PublicComplaint | None:
         rating=complaint.rating,
         followed_status=followed_status,
     )
+
+
+# --- the staff queue -----------------------------------------------------------------------------
+
+
+class Sort(enum.StrEnum):
+    PRIORITY = "priority"  # most urgent first
+    OLDEST = "oldest"
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    statuses: tuple[Status, ...] = ()
+    categories: tuple[Category, ...] = ()
+    province_code: str | None = None
+    commune_code: str | None = None
+    levels: tuple[str, ...] = ()
+    assigned_to: int | None = None
+    unassigned: bool = False
+    created_from: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+    has_photos: bool = False
+    overdue_at: dt.datetime | None = None  # set to "now" to keep only overdue open complaints
+    search: str = ""  # a search key (barcode_db.textkey.search_key)
+    gtin: str | None = None
+    store_key: str | None = None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[Complaint]
+    next_cursor: str | None
+
+
+def _conditions(user: User, filters: QueueFilters) -> list[Any]:
+    conditions: list[Any] = [area_filter(user, Complaint.province_code, Complaint.commune_code)]
+    if filters.statuses:
+        conditions.append(Complaint.status.in_(filters.statuses))
+    if filters.categories:
+        conditions.append(Complaint.category.in_(filters.categories))
+    if filters.province_code:
+        conditions.append(Complaint.province_code == filters.province_code)
+    if filters.commune_code:
+        conditions.append(Complaint.commune_code == filters.commune_code)
+    if filters.levels:
+        conditions.append(Complaint.verdict_level.in_(filters.levels))
+    if filters.assigned_to is not None:
+        conditions.append(Complaint.assigned_to_id == filters.assigned_to)
+    if filters.unassigned:
+        conditions.append(Complaint.assigned_to_id.is_(None))
+    if filters.created_from is not None:
+        conditions.append(Complaint.created_at >= filters.created_from)
+    if filters.created_before is not None:
+        conditions.append(Complaint.created_at < filters.created_before)
+    if filters.has_photos:
+        conditions.append(Complaint.photo_count > 0)
+    if filters.overdue_at is not None:
+        conditions.append(Complaint.deadline_at < filters.overdue_at)
+        conditions.append(Complaint.status.in_(list(OPEN_STATES)))
+    if filters.search:
+        escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Complaint.search_text.like(f"%{escaped}%", escape="\\"))
+    if filters.gtin:
+        conditions.append(Complaint.gtin == filters.gtin)
+    if filters.store_key:
+        conditions.append(Complaint.store_name_key == filters.store_key)
+    return conditions
+
+
+def _encode_cursor(*values: Any) -> str:
+    return "~".join(v.isoformat() if isinstance(v, dt.datetime) else str(v) for v in values)
+
+
+def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, int] | None:
+    first, _, last = cursor.partition("~")
+    if not last.isdigit():
+        return None
+    try:
+        key: Any = int(first) if sort is Sort.PRIORITY else dt.datetime.fromisoformat(first)
+    except ValueError:
+        return None
+    return key, int(last)
+
+
+def fetch_queue(
+    session: Session,
+    user: User,
+    filters: QueueFilters,
+    *,
+    sort: Sort = Sort.PRIORITY,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> QueuePage:
+    """One page of the queue the user may see, in keyset order (fast at any depth)."""
+    statement = sa.select(Complaint).where(*_conditions(user, filters))
+    after = _decode_cursor(sort, cursor) if cursor else None
+    order: tuple[Any, ...]
+    if sort is Sort.PRIORITY:
+        order = (Complaint.priority.desc(), Complaint.id.desc())
+        if after:
+            statement = statement.where(sa.tuple_(Complaint.priority, Complaint.id) < after)
+    elif sort is Sort.OLDEST:
+        order = (Complaint.created_at.asc(), Complaint.id.asc())
+        if after:
+            statement = statement.where(sa.tuple_(Complaint.created_at, Complaint.id) > after)
+    else:
+        order = (Complaint.created_at.desc(), Complaint.id.desc())
+        if after:
+            statement = statement.where(sa.tuple_(Complaint.created_at, Complaint.id) < after)
+    rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        key = last.priority if sort is Sort.PRIORITY else last.created_at
+        next_cursor = _encode_cursor(key, last.id)
+    return QueuePage(rows=rows, next_cursor=next_cursor)
+
+
+def count_queue(session: Session, user: User, filters: QueueFilters, cap: int = 10_000) -> int:
+    """How many complaints match, counted up to ``cap`` (an exact count of millions is slow)."""
+    inner = sa.select(Complaint.id).where(*_conditions(user, filters)).limit(cap + 1).subquery()
+    return session.scalar(sa.select(sa.func.count()).select_from(inner)) or 0
+
+
+def fetch_related_open(session: Session, complaint: Complaint, *, limit: int) -> list[Complaint]:
+    """Other open complaints on the same GTIN or about the same store in the same province."""
+    same = []
+    if complaint.gtin:
+        same.append(Complaint.gtin == complaint.gtin)
+    if complaint.store_name_key:
+        same.append(
+            sa.and_(
+                Complaint.store_name_key == complaint.store_name_key,
+                Complaint.province_code == complaint.province_code,
+            )
+        )
+    if not same:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Complaint)
+            .where(
+                sa.or_(*same), Complaint.id != complaint.id, Complaint.status.in_(list(OPEN_STATES))
+            )
+            .order_by(Complaint.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+#: Store names at least this similar (rapidfuzz ratio on search keys) count as the same store.
+STORE_SIMILARITY = 85
+DUPLICATE_WINDOW = dt.timedelta(days=30)
+
+
+def fetch_duplicate_candidates(
+    session: Session, user: User, complaint: Complaint
+) -> list[Complaint]:
+    """Open complaints that look like the same case: same GTIN, or the same store (fuzzy name)
+    in the same province within 30 days."""
+    open_states = [s for s in OPEN_STATES]
+    visible = area_filter(user, Complaint.province_code, Complaint.commune_code)
+    found: dict[int, Complaint] = {}
+    if complaint.gtin:
+        for other in session.scalars(
+            sa.select(Complaint)
+            .where(
+                Complaint.gtin == complaint.gtin,
+                Complaint.id != complaint.id,
+                Complaint.status.in_(open_states),
+                visible,
+            )
+            .order_by(Complaint.id)
+            .limit(100)
+        ):
+            found[other.id] = other
+    if complaint.store_name_key and complaint.created_at is not None:
+        nearby = session.scalars(
+            sa.select(Complaint)
+            .where(
+                Complaint.province_code == complaint.province_code,
+                Complaint.id != complaint.id,
+                Complaint.status.in_(open_states),
+                Complaint.store_name_key != "",
+                Complaint.created_at >= complaint.created_at - DUPLICATE_WINDOW,
+                Complaint.created_at <= complaint.created_at + DUPLICATE_WINDOW,
+                visible,
+            )
+            .order_by(Complaint.id)
+            .limit(2000)
+        )
+        for other in nearby:
+            if fuzz.ratio(other.store_name_key, complaint.store_name_key) >= STORE_SIMILARITY:
+                found.setdefault(other.id, other)
+    return sorted(found.values(), key=lambda c: c.id)
+
+
+@dataclass(frozen=True)
+class DuplicateCluster:
+    reason: str  # "gtin" or "store"
+    key: str
+    complaints: list[Complaint]
+
+
+def fetch_duplicate_clusters(
+    session: Session, user: User, *, limit: int = 50
+) -> list[DuplicateCluster]:
+    """Groups of open complaints in the user's area that share a GTIN or a store name."""
+    visible = area_filter(user, Complaint.province_code, Complaint.commune_code)
+    open_filter = Complaint.status.in_(list(OPEN_STATES))
+    clusters: list[DuplicateCluster] = []
+    gtins = session.scalars(
+        sa.select(Complaint.gtin)
+        .where(open_filter, visible, Complaint.gtin.is_not(None))
+        .group_by(Complaint.gtin)
+        .having(sa.func.count() > 1)
+        .order_by(sa.func.count().desc())
+        .limit(limit)
+    ).all()
+    for gtin in gtins:
+        members = list(
+            session.scalars(
+                sa.select(Complaint)
+                .where(open_filter, visible, Complaint.gtin == gtin)
+                .order_by(Complaint.id)
+            )
+        )
+        clusters.append(DuplicateCluster("gtin", gtin or "", members))
+    stores = session.execute(
+        sa.select(Complaint.province_code, Complaint.store_name_key)
+        .where(open_filter, visible, Complaint.store_name_key != "")
+        .group_by(Complaint.province_code, Complaint.store_name_key)
+        .having(sa.func.count() > 1)
+        .order_by(sa.func.count().desc())
+        .limit(limit)
+    ).all()
+    seen = {c.id for cluster in clusters for c in cluster.complaints}
+    for province, store_key in stores:
+        members = [
+            c
+            for c in session.scalars(
+                sa.select(Complaint)
+                .where(
+                    open_filter,
+                    visible,
+                    Complaint.province_code == province,
+                    Complaint.store_name_key == store_key,
+                )
+                .order_by(Complaint.id)
+            )
+        ]
+        if len({c.id for c in members} - seen) >= 1 and len(members) > 1:
+            clusters.append(DuplicateCluster("store", store_key, members))
+    return clusters
+
+
+# --- signals -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HotSpot:
+    gtin: str | None
+    code_seen: str
+    total: int
+    recent: int  # in the last `window`
+    previous: int  # in the window before
+    last_level: str
+    last_seen: dt.datetime
+
+    @property
+    def trend(self) -> int:
+        return self.recent - self.previous
+
+
+def fetch_hot_spots(
+    session: Session,
+    *,
+    now: dt.datetime,
+    window: dt.timedelta = dt.timedelta(days=7),
+    limit: int = 100,
+) -> list[HotSpot]:
+    """Anonymous signals grouped by GTIN (or by the code as seen, for invalid numbers)."""
+    key = sa.func.coalesce(Signal.gtin, Signal.code_seen)
+    recent_start = now - window
+    previous_start = now - 2 * window
+    rows = session.execute(
+        sa.select(
+            key.label("key"),
+            sa.func.max(Signal.gtin),
+            sa.func.count(),
+            sa.func.sum(sa.case((Signal.created_at >= recent_start, 1), else_=0)),
+            sa.func.sum(
+                sa.case(
+                    (
+                        sa.and_(
+                            Signal.created_at >= previous_start, Signal.created_at < recent_start
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            sa.func.max(Signal.created_at),
+        )
+        .group_by(key)
+        .order_by(sa.func.count().desc(), key)
+        .limit(limit)
+    ).all()
+    spots = []
+    for code, gtin, total, recent, previous, last_seen in rows:
+        last_level = session.scalar(
+            sa.select(Signal.level).where(key == code).order_by(Signal.created_at.desc()).limit(1)
+        )
+        spots.append(
+            HotSpot(
+                gtin=gtin,
+                code_seen=code,
+                total=total,
+                recent=int(recent or 0),
+                previous=int(previous or 0),
+                last_level=last_level or "",
+                last_seen=last_seen,
+            )
+        )
+    return spots

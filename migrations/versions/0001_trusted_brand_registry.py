@@ -8,6 +8,8 @@ Create Date: 2026-11-26 11:25:38.543930
 from alembic import op
 import sqlalchemy as sa
 
+from barcode_db.base import utcnow
+
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -29,8 +31,8 @@ def upgrade():
     sa.Column('website', sa.String(length=300), nullable=False),
     sa.Column('is_sample', sa.Boolean(), nullable=False),
     sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company')),
     sa.UniqueConstraint('code', name=op.f('uq_company_code')),
     sa.UniqueConstraint('tax_code', name=op.f('uq_company_tax_code'))
@@ -49,8 +51,8 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('name_key', sa.String(length=200), nullable=False),
     sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_brand_company_id_company')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_brand')),
     sa.UniqueConstraint('company_id', 'name_key', name=op.f('uq_brand_company_id_name_key'))
@@ -64,8 +66,8 @@ def upgrade():
     sa.Column('prefix', sa.String(length=12), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_company_prefix_company_id_company')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company_prefix')),
     sa.UniqueConstraint('prefix', name=op.f('uq_company_prefix_prefix'))
@@ -83,8 +85,8 @@ def upgrade():
     sa.Column('stars', sa.Integer(), nullable=True),
     sa.Column('valid_until', sa.Date(), nullable=True),
     sa.Column('evidence_ref', sa.String(length=300), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
     sa.CheckConstraint('stars IS NULL OR (stars BETWEEN 3 AND 5)', name=op.f('ck_certification_ocop_stars')),
     sa.ForeignKeyConstraint(['brand_id'], ['brand.id'], name=op.f('fk_certification_brand_id_brand')),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_certification_company_id_company')),
@@ -102,8 +104,8 @@ def upgrade():
     sa.Column('company_id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=True),
     sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brand.id'], name=op.f('fk_product_brand_id_brand')),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_product_company_id_company')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_product')),

@@ -8,6 +8,8 @@ Create Date: 2026-11-26 11:51:04.446733
 from alembic import op
 import sqlalchemy as sa
 
+from barcode_db.base import utcnow
+
 
 # revision identifiers, used by Alembic.
 revision = '0002'
@@ -52,8 +54,8 @@ def upgrade():
     sa.Column('rating_comment', sa.String(length=1000), nullable=False),
     sa.Column('rated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
     sa.CheckConstraint('rating IS NULL OR (rating BETWEEN 1 AND 5)', name=op.f('ck_complaint_rating_range')),
     sa.ForeignKeyConstraint(['merged_into_id'], ['complaint.id'], name=op.f('fk_complaint_merged_into_id_complaint')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint')),
@@ -108,7 +110,7 @@ def upgrade():
     sa.Column('original_bytes', sa.Integer(), nullable=False),
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=utcnow(), nullable=False),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_evidence_complaint_id_complaint')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence')),
     sa.UniqueConstraint('storage_key', name=op.f('uq_evidence_storage_key'))

@@ -119,3 +119,122 @@ def sample_registry(db_session):
     assert report.ok, report.errors
     db_session.commit()
     return report
+
+
+PASSWORD = "correct horse battery"
+
+
+class UserFactory:
+    def __init__(self, session) -> None:
+        self.session = session
+
+    def __call__(
+        self,
+        role: str = "staff",
+        *,
+        username: str | None = None,
+        province_code: str | None = "79",
+        communes: tuple[str, ...] = (),
+        name: str | None = None,
+    ):
+        from complaints.accounts import Role, User
+
+        n = next(_numbers)
+        user = User(
+            username=username or f"{role}{n}",
+            name=name or f"Cán bộ {n}",
+            role=Role(role),
+            province_code=province_code,
+            commune_codes=list(communes),
+        )
+        user.set_password(PASSWORD)
+        self.session.add(user)
+        self.session.commit()
+        return user
+
+
+@pytest.fixture
+def make_user(db_session) -> UserFactory:
+    return UserFactory(db_session)
+
+
+def login(client, user, password: str = PASSWORD):
+    """Sign in through the real form, as a person would."""
+    from tests.support.forms import REFERER, hidden_value
+
+    page = client.get("/staff/login").get_data(as_text=True)
+    return client.post(
+        "/staff/login",
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "username": user.username,
+            "password": password,
+        },
+        headers=REFERER,
+    )
+
+
+class ComplaintFactory:
+    """Complaints inserted directly (the report form has its own tests)."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    def __call__(
+        self,
+        *,
+        status: str = "NEW",
+        province_code: str = "79",
+        commune_code: str | None = None,
+        gtin: str | None = None,
+        store_name: str = "",
+        category: str = "counterfeit",
+        description: str = "Hàng có dấu hiệu làm giả.",
+        product_name: str = "",
+        verdict_level: str | None = None,
+        created_at=None,
+        contact_phone: str = "",
+    ):
+        from barcode_db.textkey import search_key
+        from complaints.models import Complaint, ComplaintEvent, EventKind
+        from complaints.operations import complaint_search_text
+        from complaints.tracking import new_tracking_code
+        from complaints.workflow import Category, Status
+
+        complaint = Complaint(
+            tracking_code=new_tracking_code(),
+            status=Status(status),
+            category=Category(category),
+            province_code=province_code,
+            commune_code=commune_code,
+            gtin=gtin.zfill(14) if gtin else None,
+            code_seen=gtin or "",
+            store_name=store_name,
+            store_name_key=search_key(store_name),
+            description=description,
+            product_name=product_name,
+            verdict_level=verdict_level,
+            anonymous=not contact_phone,
+            contact_phone=contact_phone,
+            contact_name="Trần Thị Bình" if contact_phone else "",
+        )
+        if created_at is not None:
+            complaint.created_at = created_at
+        complaint.search_text = complaint_search_text(complaint)
+        self.session.add(complaint)
+        self.session.flush()
+        self.session.add(
+            ComplaintEvent(
+                complaint_id=complaint.id,
+                kind=EventKind.FILED,
+                to_status=Status.NEW,
+                created_at=complaint.created_at or dt.datetime.now(dt.UTC),
+            )
+        )
+        self.session.commit()
+        return complaint
+
+
+@pytest.fixture
+def make_complaint(db_session) -> ComplaintFactory:
+    return ComplaintFactory(db_session)

@@ -1,0 +1,762 @@
+"""Registry admin pages: search and list companies; a company's prefixes, brands, products,
+certifications and audit history, with forms to add, edit, retire and restore them; import of the
+association's list (CSV or XLSX) with a preview first.
+
+Every change goes through :mod:`barcode_db.admin`, which writes the audit event and bumps the
+registry version, so verdicts change at once. Errors re-render the page with the message (400);
+successes redirect (303) with a flash message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import SelectChoice
+
+from app.auth.access import TRIAGE_ROLES, roles_required
+from app.clock import local_today, utc_now
+from app.errors import handle_http_error
+from app.extensions import db
+from app.i18n import render_message
+from app.registry_admin import blueprint
+from app.registry_admin.forms import (
+    ActionForm,
+    BrandForm,
+    CertificationForm,
+    CompanyForm,
+    ConfirmImportForm,
+    ImportForm,
+    PrefixForm,
+    ProductForm,
+)
+from barcode_db import admin
+from barcode_db.admin import MAX_UPLOAD_BYTES, RegistryRefused
+from barcode_db.importer import RECORD_KINDS, RowError
+from barcode_db.messages import N_
+from barcode_db.models import (
+    Brand,
+    Certification,
+    Company,
+    CompanyPrefix,
+    Product,
+    RegistryEvent,
+)
+from barcode_db.provinces import provinces
+from barcode_db.textkey import match_key, search_key
+
+PER_PAGE = 50
+#: The request bodies of the import: the file and its multipart envelope; the file again as
+#: base64 in the confirmation. Registered in BODY_LIMITS, applied before the body is read.
+UPLOAD_BODY_LIMIT = MAX_UPLOAD_BYTES + 64 * 1024
+CONFIRM_BODY_LIMIT = 4 * (MAX_UPLOAD_BYTES // 3 + 1) + 64 * 1024
+IMPORT_ENDPOINTS = ("registry_admin.import_upload", "registry_admin.import_confirm")
+
+ENTITY_NAMES = {
+    "company": N_("Company"),
+    "prefix": N_("Prefix"),
+    "brand": N_("Brand"),
+    "product": N_("Product"),
+    "certification": N_("Certification"),
+    "registry": N_("Registry"),
+}
+ACTION_NAMES = {
+    "create": N_("created"),
+    "update": N_("changed"),
+    "retire": N_("retired"),
+    "restore": N_("restored"),
+    "import": N_("imported"),
+}
+FIELD_NAMES = {
+    "code": N_("Code"),
+    "name": N_("Name"),
+    "tax_code": N_("Tax code"),
+    "address": N_("Address"),
+    "province_code": N_("Province"),
+    "website": N_("Website"),
+    "prefix": N_("Prefix"),
+    "company": N_("Company"),
+    "gtin": N_("GTIN"),
+    "brand": N_("Brand"),
+    "programme": N_("Programme"),
+    "year": N_("Year"),
+    "stars": N_("Stars"),
+    "valid_until": N_("Valid until"),
+    "evidence_ref": N_("Evidence"),
+    "retired_at": N_("Retired"),
+    "rows": N_("Rows"),
+    "created": N_("Created"),
+    "updated": N_("Updated"),
+    "sha256": "SHA-256",
+}
+KIND_NAMES = {
+    "company": N_("Companies"),
+    "prefix": N_("Prefixes"),
+    "brand": N_("Brands"),
+    "product": N_("Products"),
+    "certification": N_("Certifications"),
+}
+#: URL words of the retire and restore actions, and the rows they act on.
+STATE_MODELS: dict[str, type[Any]] = {
+    "companies": Company,
+    "prefixes": CompanyPrefix,
+    "brands": Brand,
+    "products": Product,
+    "certifications": Certification,
+}
+
+
+@blueprint.record_once
+def _register_body_limits(state: Any) -> None:
+    limits = state.app.config.setdefault("BODY_LIMITS", {})
+    limits.setdefault("registry_admin.import_upload", UPLOAD_BODY_LIMIT)
+    limits.setdefault("registry_admin.import_confirm", CONFIRM_BODY_LIMIT)
+
+
+@blueprint.app_context_processor
+def registry_admin_globals() -> dict[str, Any]:
+    return {
+        "registry_entity_names": ENTITY_NAMES,
+        "registry_action_names": ACTION_NAMES,
+        "registry_field_names": FIELD_NAMES,
+        "display_gtin": display_gtin,
+        "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+    }
+
+
+@blueprint.after_request
+def no_store(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.errorhandler(413)
+def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A registry list over the limit: say so on the import page (before the body was read)."""
+    allowed = current_user.is_authenticated and current_user.role in TRIAGE_ROLES
+    if request.endpoint not in IMPORT_ENDPOINTS or not allowed:
+        return handle_http_error(error)
+    return _import_page(error=_too_large_message(), status=413)
+
+
+def _actor() -> str:
+    return str(current_user.username)
+
+
+def _too_large_message() -> str:
+    return gettext(
+        "The file is too large: registry lists up to %(limit)s MB are accepted.",
+        limit=MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
+
+
+def _changed(
+    operation: Callable[[], Any],
+    *,
+    success: str,
+    target: str | Callable[[Any], str],
+    on_error: Callable[[str, int], ResponseReturnValue],
+) -> ResponseReturnValue:
+    """Run a registry change and commit it; a refusal re-renders the page with its reason.
+
+    ``target`` is where to go after success, or a function of the operation's result giving it.
+    """
+    try:
+        result = operation()
+        db.session.commit()
+    except RegistryRefused as refused:
+        db.session.rollback()
+        return on_error(render_message(refused.message), 400)
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return on_error(_conflict_message(), 409)
+    flash(success, "success")
+    return redirect(target(result) if callable(target) else target, 303)
+
+
+def _conflict_message() -> str:
+    return gettext(
+        "Someone changed the registry at the same time; nothing was saved. "
+        "Please check the page and try again."
+    )
+
+
+def display_gtin(gtin14: str) -> str:
+    """A stored GTIN-14 as printed under the barcode: 13 digits when it has a leading zero."""
+    return gtin14[1:] if gtin14.startswith("0") else gtin14
+
+
+def _get_or_404(model: type[Any], item_id: int) -> Any:
+    row = db.session.get(model, item_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+# --- companies ------------------------------------------------------------------------------------
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search(query: str) -> sa.ColumnElement[bool]:
+    """Companies whose name, code or brand contain the query (diacritics-insensitive), or whose
+    tax code, prefix or product number it gives."""
+    name = f"%{_escape_like(search_key(query))}%"
+    brand = f"%{_escape_like(match_key(query))}%"
+    conditions = [
+        Company.name_key.like(name, escape="\\"),
+        Company.code.ilike(f"%{_escape_like(query)}%", escape="\\"),
+        Company.id.in_(sa.select(Brand.company_id).where(Brand.name_key.like(brand, escape="\\"))),
+    ]
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) >= 3 and len(digits) == len(query.replace(" ", "").replace("-", "")):
+        body = digits.zfill(14)[1:] if len(digits) >= 12 else digits
+        conditions += [
+            Company.tax_code.like(f"{digits}%"),
+            Company.id.in_(
+                sa.select(CompanyPrefix.company_id).where(
+                    sa.or_(
+                        CompanyPrefix.prefix.like(f"{digits}%"),
+                        CompanyPrefix.prefix.in_([body[:n] for n in range(7, 11)]),
+                    )
+                )
+            ),
+            Company.id.in_(sa.select(Product.company_id).where(Product.gtin == digits.zfill(14))),
+        ]
+    return sa.or_(*conditions)
+
+
+@blueprint.get("/")
+@roles_required(*TRIAGE_ROLES)
+def index() -> ResponseReturnValue:
+    query = (request.args.get("q") or "").strip()[:100]
+    page = request.args.get("page", 1, type=int)
+    statement = (
+        sa.select(Company)
+        .options(selectinload(Company.prefixes), selectinload(Company.brands))
+        .order_by(Company.name_key, Company.id)
+    )
+    if query:
+        statement = statement.where(_search(query))
+    pagination = db.paginate(statement, page=page, per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "registry_admin/index.html", pagination=pagination, query=query, provinces=provinces()
+    )
+
+
+def _province_choices() -> list[SelectChoice]:
+    return [SelectChoice("", gettext("— none —"))] + [
+        SelectChoice(p.code, p.name) for p in provinces().values()
+    ]
+
+
+def _company_fields(form: CompanyForm) -> admin.CompanyFields:
+    return admin.CompanyFields(
+        code=form.code.data or "",
+        name=form.name.data or "",
+        tax_code=form.tax_code.data or "",
+        address=form.address.data or "",
+        province_code=form.province_code.data or "",
+        website=form.website.data or "",
+    )
+
+
+def _company_form_page(
+    form: CompanyForm, company: Company | None, *, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
+    return render_template(
+        "registry_admin/company_form.html", form=form, company=company, error=error
+    ), status
+
+
+@blueprint.route("/companies/new", methods=["GET", "POST"])
+@roles_required(*TRIAGE_ROLES)
+def company_new() -> ResponseReturnValue:
+    form = CompanyForm()
+    form.province_code.choices = _province_choices()
+    if request.method == "GET":
+        return _company_form_page(form, None)
+    if not form.validate():
+        return _company_form_page(form, None, status=400)
+    return _changed(
+        lambda: admin.create_company(
+            db.session, _company_fields(form), actor=_actor(), now=utc_now()
+        ),
+        success=gettext("The company was added."),
+        target=lambda company: url_for(".company", company_id=company.id),
+        on_error=lambda error, status: _company_form_page(form, None, error=error, status=status),
+    )
+
+
+@blueprint.route("/companies/<int:company_id>/edit", methods=["GET", "POST"])
+@roles_required(*TRIAGE_ROLES)
+def company_edit(company_id: int) -> ResponseReturnValue:
+    company: Company = _get_or_404(Company, company_id)
+    form = CompanyForm(obj=company if request.method == "GET" else None)
+    form.province_code.choices = _province_choices()
+    if request.method == "GET":
+        return _company_form_page(form, company)
+    if not form.validate():
+        return _company_form_page(form, company, status=400)
+    return _changed(
+        lambda: admin.update_company(
+            db.session, company, _company_fields(form), actor=_actor(), now=utc_now()
+        ),
+        success=gettext("The company was saved."),
+        target=url_for(".company", company_id=company_id),
+        on_error=lambda error, status: _company_form_page(
+            form, company, error=error, status=status
+        ),
+    )
+
+
+def _brand_choices(company: Company, *, empty: str, keep: int | None = None) -> list[SelectChoice]:
+    return [SelectChoice("", empty)] + [
+        SelectChoice(str(b.id), b.name)
+        for b in company.brands
+        if b.retired_at is None or b.id == keep
+    ]
+
+
+def _company_page(
+    company: Company,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    error_at: str = "",
+    forms: dict[str, Any] | None = None,
+) -> ResponseReturnValue:
+    """The company's page; ``forms`` replaces a blank add-form by the one that was refused."""
+    forms = forms or {}
+    product_form = forms.get("product") or ProductForm(formdata=None, prefix="product")
+    product_form.brand_id.choices = _brand_choices(company, empty=gettext("— no brand —"))
+    cert_form = forms.get("certification") or CertificationForm(
+        formdata=None, prefix="certification"
+    )
+    cert_form.brand_id.choices = _brand_choices(company, empty=gettext("— the whole company —"))
+    products = list(
+        db.session.scalars(
+            sa.select(Product)
+            .where(Product.company_id == company.id)
+            .options(selectinload(Product.brand))
+            .order_by(Product.gtin)
+        )
+    )
+    today = local_today()
+    restorable = {
+        c.id for c in company.certifications if admin.last_retirement(db.session, c) is not None
+    }
+    return render_template(
+        "registry_admin/company.html",
+        company=company,
+        products=products,
+        history=admin.company_history(db.session, company),
+        prefix_form=forms.get("prefix") or PrefixForm(formdata=None, prefix="prefix"),
+        brand_form=forms.get("brand") or BrandForm(formdata=None, prefix="brand"),
+        product_form=product_form,
+        cert_form=cert_form,
+        action_form=ActionForm(formdata=None),
+        provinces=provinces(),
+        today=today,
+        is_current=admin.certification_is_current,
+        restorable=restorable,
+        error=error,
+        error_at=error_at,
+    ), status
+
+
+@blueprint.get("/companies/<int:company_id>")
+@roles_required(*TRIAGE_ROLES)
+def company(company_id: int) -> ResponseReturnValue:
+    return _company_page(_get_or_404(Company, company_id))
+
+
+def _add(
+    company_id: int,
+    kind: str,
+    form: Any,
+    operation: Callable[[Company], object],
+    success: str,
+) -> ResponseReturnValue:
+    """Handle one of the company page's add forms."""
+    company: Company = _get_or_404(Company, company_id)
+    if not form.validate():
+        return _company_page(company, status=400, error_at=kind, forms={kind: form})
+    target = url_for(".company", company_id=company_id, _anchor=kind)
+    return _changed(
+        lambda: operation(company),
+        success=success,
+        target=target,
+        on_error=lambda error, status: _company_page(
+            _get_or_404(Company, company_id),
+            status=status,
+            error=error,
+            error_at=kind,
+            forms={kind: form},
+        ),
+    )
+
+
+def _brand_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@blueprint.post("/companies/<int:company_id>/prefixes")
+@roles_required(*TRIAGE_ROLES)
+def prefix_add(company_id: int) -> ResponseReturnValue:
+    form = PrefixForm(prefix="prefix")
+    return _add(
+        company_id,
+        "prefix",
+        form,
+        lambda company: admin.add_prefix(
+            db.session, company, form.prefix.data or "", actor=_actor(), now=utc_now()
+        ),
+        gettext("The prefix was added."),
+    )
+
+
+@blueprint.post("/companies/<int:company_id>/brands")
+@roles_required(*TRIAGE_ROLES)
+def brand_add(company_id: int) -> ResponseReturnValue:
+    form = BrandForm(prefix="brand")
+    return _add(
+        company_id,
+        "brand",
+        form,
+        lambda company: admin.add_brand(
+            db.session, company, form.name.data or "", actor=_actor(), now=utc_now()
+        ),
+        gettext("The brand was added."),
+    )
+
+
+def _product_fields(form: ProductForm) -> admin.ProductFields:
+    return admin.ProductFields(
+        gtin=form.gtin.data or "", name=form.name.data or "", brand_id=_brand_id(form.brand_id.data)
+    )
+
+
+@blueprint.post("/companies/<int:company_id>/products")
+@roles_required(*TRIAGE_ROLES)
+def product_add(company_id: int) -> ResponseReturnValue:
+    form = ProductForm(prefix="product")
+    return _add(
+        company_id,
+        "product",
+        form,
+        lambda company: admin.add_product(
+            db.session, company, _product_fields(form), actor=_actor(), now=utc_now()
+        ),
+        gettext("The product was added."),
+    )
+
+
+def _certification_fields(form: CertificationForm) -> admin.CertificationFields:
+    return admin.CertificationFields(
+        programme=form.programme.data or "",
+        year=form.year.data if form.year.data is not None else "",
+        stars=form.stars.data or None,
+        valid_until=form.valid_until.data,
+        evidence_ref=form.evidence_ref.data or "",
+        brand_id=_brand_id(form.brand_id.data),
+    )
+
+
+@blueprint.post("/companies/<int:company_id>/certifications")
+@roles_required(*TRIAGE_ROLES)
+def certification_add(company_id: int) -> ResponseReturnValue:
+    form = CertificationForm(prefix="certification")
+    return _add(
+        company_id,
+        "certification",
+        form,
+        lambda company: admin.add_certification(
+            db.session, company, _certification_fields(form), actor=_actor(), now=utc_now()
+        ),
+        gettext("The certification was added."),
+    )
+
+
+# --- editing brands, products, certifications ------------------------------------------------------
+
+
+def _edit_page(
+    template: str, form: Any, row: Any, *, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
+    return render_template(template, form=form, row=row, company=row.company, error=error), status
+
+
+@blueprint.route("/brands/<int:brand_id>/edit", methods=["GET", "POST"])
+@roles_required(*TRIAGE_ROLES)
+def brand_edit(brand_id: int) -> ResponseReturnValue:
+    brand: Brand = _get_or_404(Brand, brand_id)
+    form = BrandForm(obj=brand if request.method == "GET" else None)
+    page = "registry_admin/brand_form.html"
+    if request.method == "GET":
+        return _edit_page(page, form, brand)
+    if not form.validate():
+        return _edit_page(page, form, brand, status=400)
+    return _changed(
+        lambda: admin.rename_brand(
+            db.session, brand, form.name.data or "", actor=_actor(), now=utc_now()
+        ),
+        success=gettext("The brand was saved."),
+        target=url_for(".company", company_id=brand.company_id, _anchor="brand"),
+        on_error=lambda error, status: _edit_page(page, form, brand, error=error, status=status),
+    )
+
+
+@blueprint.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@roles_required(*TRIAGE_ROLES)
+def product_edit(product_id: int) -> ResponseReturnValue:
+    product: Product = _get_or_404(Product, product_id)
+    if request.method == "GET":
+        form = ProductForm(
+            formdata=None,
+            gtin=display_gtin(product.gtin),
+            name=product.name,
+            brand_id=str(product.brand_id or ""),
+        )
+    else:
+        form = ProductForm()
+    form.brand_id.choices = _brand_choices(
+        product.company, empty=gettext("— no brand —"), keep=product.brand_id
+    )
+    page = "registry_admin/product_form.html"
+    if request.method == "GET":
+        return _edit_page(page, form, product)
+    if not form.validate():
+        return _edit_page(page, form, product, status=400)
+    return _changed(
+        lambda: admin.update_product(
+            db.session, product, _product_fields(form), actor=_actor(), now=utc_now()
+        ),
+        success=gettext("The product was saved."),
+        target=url_for(".company", company_id=product.company_id, _anchor="product"),
+        on_error=lambda error, status: _edit_page(page, form, product, error=error, status=status),
+    )
+
+
+@blueprint.route("/certifications/<int:certification_id>/edit", methods=["GET", "POST"])
+@roles_required(*TRIAGE_ROLES)
+def certification_edit(certification_id: int) -> ResponseReturnValue:
+    cert: Certification = _get_or_404(Certification, certification_id)
+    if request.method == "GET":
+        form = CertificationForm(
+            formdata=None,
+            programme=cert.programme.value,
+            year=cert.year,
+            stars=str(cert.stars or ""),
+            valid_until=cert.valid_until,
+            evidence_ref=cert.evidence_ref,
+            brand_id=str(cert.brand_id or ""),
+        )
+    else:
+        form = CertificationForm()
+    form.brand_id.choices = _brand_choices(
+        cert.company, empty=gettext("— the whole company —"), keep=cert.brand_id
+    )
+    page = "registry_admin/certification_form.html"
+    if request.method == "GET":
+        return _edit_page(page, form, cert)
+    if not form.validate():
+        return _edit_page(page, form, cert, status=400)
+    return _changed(
+        lambda: admin.update_certification(
+            db.session, cert, _certification_fields(form), actor=_actor(), now=utc_now()
+        ),
+        success=gettext("The certification was saved."),
+        target=url_for(".company", company_id=cert.company_id, _anchor="certification"),
+        on_error=lambda error, status: _edit_page(page, form, cert, error=error, status=status),
+    )
+
+
+# --- retire and restore ---------------------------------------------------------------------------
+
+
+@roles_required(*TRIAGE_ROLES)
+def set_state(kind: str, item_id: int, action: str) -> ResponseReturnValue:
+    """Retire or restore one row; the verdicts follow at once.
+
+    One endpoint with a rule per kind and action (``/brands/7/retire``), so that
+    ``url_for(".set_state", kind=..., item_id=..., action=...)`` picks the rule.
+    """
+    row = _get_or_404(STATE_MODELS[kind], item_id)
+    company_id = row.id if isinstance(row, Company) else row.company_id
+    actor, now = _actor(), utc_now()
+
+    def change() -> None:
+        if isinstance(row, Certification):
+            if action == "retire":
+                admin.retire_certification(
+                    db.session, row, today=local_today(), actor=actor, now=now
+                )
+            else:
+                admin.restore_certification(db.session, row, actor=actor, now=now)
+        elif action == "retire":
+            admin.retire(db.session, row, actor=actor, now=now)
+        else:
+            admin.restore(db.session, row, actor=actor, now=now)
+
+    return _changed(
+        change,
+        success=gettext("Retired: verdicts no longer count it.")
+        if action == "retire"
+        else gettext("Restored: verdicts count it again."),
+        target=url_for(".company", company_id=company_id),
+        on_error=lambda error, status: _company_page(
+            _get_or_404(Company, company_id), status=status, error=error
+        ),
+    )
+
+
+for _kind in STATE_MODELS:
+    for _action in ("retire", "restore"):
+        blueprint.add_url_rule(
+            f"/{_kind}/<int:item_id>/{_action}",
+            endpoint="set_state",
+            view_func=set_state,
+            methods=["POST"],
+            defaults={"kind": _kind, "action": _action},
+        )
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def _import_page(*, error: str | None = None, status: int = 200, form: ImportForm | None = None):
+    events = db.session.scalars(
+        sa.select(RegistryEvent)
+        .where(RegistryEvent.action == "import")
+        .order_by(RegistryEvent.id.desc())
+        .limit(10)
+    )
+    return render_template(
+        "registry_admin/import.html",
+        form=form or ImportForm(formdata=None),
+        error=error,
+        imports=list(events),
+        kinds=RECORD_KINDS,
+    ), status
+
+
+def _preview_page(
+    data: bytes,
+    filename: str,
+    errors: list[RowError],
+    *,
+    created: dict[str, int] | None = None,
+    updated: dict[str, int] | None = None,
+    rows: int = 0,
+) -> ResponseReturnValue:
+    ok = not errors
+    confirm = ConfirmImportForm(
+        formdata=None,
+        content=base64.urlsafe_b64encode(data).decode("ascii") if ok else "",
+        sha256=hashlib.sha256(data).hexdigest(),
+        filename=filename,
+    )
+    return render_template(
+        "registry_admin/preview.html",
+        filename=filename,
+        size=len(data),
+        sha256=confirm.sha256.data,
+        rows=rows,
+        created=created or {},
+        updated=updated or {},
+        kinds=RECORD_KINDS,
+        kind_names=KIND_NAMES,
+        errors=errors,
+        confirm=confirm,
+        upload=ImportForm(formdata=None),
+    ), (200 if ok else 400)
+
+
+@blueprint.route("/import", methods=["GET", "POST"])
+@roles_required(*TRIAGE_ROLES)
+def import_upload() -> ResponseReturnValue:
+    """Upload a list and see what importing it would do; nothing is written."""
+    if request.method == "GET":
+        return _import_page()
+    form = ImportForm()
+    if not form.validate():
+        return _import_page(form=form, status=400)
+    data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        return _import_page(error=_too_large_message(), status=413)
+    filename = PurePath((form.file.data.filename or "").replace("\\", "/")).name[:200]
+    rows, errors = admin.read_upload(data)
+    if errors:
+        return _preview_page(data, filename, errors)
+    report = admin.import_preview(db.session, rows)
+    db.session.rollback()
+    return _preview_page(
+        data,
+        filename,
+        report.errors,
+        created=dict(report.created),
+        updated=dict(report.updated),
+        rows=report.rows,
+    )
+
+
+@blueprint.post("/import/confirm")
+@roles_required(*TRIAGE_ROLES)
+def import_confirm() -> ResponseReturnValue:
+    """Import the previewed file: all its rows or none."""
+    form = ConfirmImportForm()
+    if not form.validate():
+        return _import_page(
+            error=gettext("The preview was incomplete; upload the file again."), status=400
+        )
+    try:
+        data = base64.b64decode((form.content.data or "").encode("ascii"), b"-_", validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return _import_page(
+            error=gettext("The preview was incomplete; upload the file again."), status=400
+        )
+    if len(data) > MAX_UPLOAD_BYTES:
+        return _import_page(error=_too_large_message(), status=413)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if sha256 != form.sha256.data:
+        return _import_page(
+            error=gettext("The file changed after its preview; upload it again."), status=400
+        )
+    filename = form.filename.data or ""
+    rows, errors = admin.read_upload(data)
+    if errors:
+        return _preview_page(data, filename, errors)
+    try:
+        report = admin.import_rows(db.session, rows, actor=_actor(), now=utc_now(), sha256=sha256)
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return _import_page(error=_conflict_message(), status=409)
+    if not report.ok:
+        db.session.rollback()
+        return _preview_page(data, filename, report.errors)
+    db.session.commit()
+    flash(
+        gettext(
+            "The list was imported: %(rows)s rows, %(created)s records created, "
+            "%(updated)s updated.",
+            rows=report.rows,
+            created=sum(report.created.values()),
+            updated=sum(report.updated.values()),
+        ),
+        "success",
+    )
+    return redirect(url_for(".index"), 303)
