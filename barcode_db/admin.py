@@ -693,6 +693,19 @@ def last_retirement(session: Session, certification: Certification) -> RegistryE
     return last if last is not None and last.action == "retire" else None
 
 
+def retired_certifications(session: Session, certifications: Iterable[Certification]) -> set[int]:
+    """Ids of the certifications that can be restored: those whose latest event is a retire."""
+    ids = [c.id for c in certifications]
+    latest: dict[int, str] = {}
+    for entity_id, action in session.execute(
+        sa.select(RegistryEvent.entity_id, RegistryEvent.action)
+        .where(RegistryEvent.entity == "certification", RegistryEvent.entity_id.in_(ids))
+        .order_by(RegistryEvent.id)
+    ):
+        latest[entity_id] = action
+    return {i for i, action in latest.items() if action == "retire"}
+
+
 def restore_certification(
     session: Session, certification: Certification, *, actor: str, now: dt.datetime
 ) -> RegistryEvent:

@@ -50,7 +50,7 @@ SELECT
            '42','44','46','48','51','52','56','66','68','75','79','80','82','86','91','92','96'])[1 + (g % 34)],
     NULL,
     'Phản ánh số ' || g || ': hàng có dấu hiệu giả, nhãn mờ, giá rẻ bất thường.',
-    true, '', '', '', (g * 7919) % 1000,
+    true, '', '', '', (g::bigint * 7919) % 1000,
     now() - ((g % 730) || ' days')::interval + interval '9 days',
     g % 3,
     'phan anh so ' || g || ' hang co dau hieu gia nhan mo cua hang ' || (g % 20000) || ' sua tuoi',

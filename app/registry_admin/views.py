@@ -356,9 +356,7 @@ def _company_page(
         )
     )
     today = local_today()
-    restorable = {
-        c.id for c in company.certifications if admin.last_retirement(db.session, c) is not None
-    }
+    restorable = admin.retired_certifications(db.session, company.certifications)
     return render_template(
         "registry_admin/company.html",
         company=company,
@@ -638,7 +636,9 @@ for _kind in STATE_MODELS:
 # --- import ---------------------------------------------------------------------------------------
 
 
-def _import_page(*, error: str | None = None, status: int = 200, form: ImportForm | None = None):
+def _import_page(
+    *, error: str | None = None, status: int = 200, form: ImportForm | None = None
+) -> ResponseReturnValue:
     events = db.session.scalars(
         sa.select(RegistryEvent)
         .where(RegistryEvent.action == "import")
@@ -742,13 +742,14 @@ def import_confirm() -> ResponseReturnValue:
         return _preview_page(data, filename, errors)
     try:
         report = admin.import_rows(db.session, rows, actor=_actor(), now=utc_now(), sha256=sha256)
+        if report.ok:
+            db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
         return _import_page(error=_conflict_message(), status=409)
     if not report.ok:
         db.session.rollback()
         return _preview_page(data, filename, report.errors)
-    db.session.commit()
     flash(
         gettext(
             "The list was imported: %(rows)s rows, %(created)s records created, "
