@@ -65,6 +65,8 @@ def from_environment() -> dict[str, Any]:
         env["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
     if os.environ.get("APP_ENV"):
         env["ENV_NAME"] = os.environ["APP_ENV"]
+    if os.environ.get("HOLIDAYS_FILE"):
+        env["HOLIDAYS_FILE"] = os.environ["HOLIDAYS_FILE"]
     if os.environ.get("UPLOAD_FOLDER"):
         env["UPLOAD_FOLDER"] = os.environ["UPLOAD_FOLDER"]
     if os.environ.get("PROXY_HOPS", "").isdigit():

@@ -42,6 +42,7 @@ class Complaint(TimestampMixin, Base):
         sa.Index("ix_complaint_status_priority", "status", "priority", "id"),
         sa.Index("ix_complaint_province_priority", "province_code", "priority", "id"),
         sa.Index("ix_complaint_created_id", "created_at", "id"),
+        sa.Index("ix_complaint_priority_id", "priority", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

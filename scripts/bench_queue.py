@@ -36,7 +36,7 @@ INSERT INTO complaint (
     photo_count, search_text, rating_comment, version, created_at, updated_at
 )
 SELECT
-    upper(substr(md5(g::text), 1, 10)),
+    'B' || lpad(g::text, 9, '0'),
     (ARRAY['NEW','TRIAGED','NEEDS_INFO','REFERRED','CONFIRMED','DISMISSED','DUPLICATE'])[1 + (g % 7)],
     (ARRAY['counterfeit','imitation','unknown_origin','unlabelled','poor_quality','expired','other'])[1 + (g / 7 % 7)],
     'web',

@@ -47,7 +47,8 @@ class Database:
     def engine_options(self) -> dict[str, object]:
         if self.schema is None:
             return {}
-        return {"connect_args": {"options": f"-csearch_path={self.schema}"}}
+        # public stays on the path for extensions installed there (pg_trgm).
+        return {"connect_args": {"options": f"-csearch_path={self.schema},public"}}
 
     def create_schema(self) -> None:
         if self.schema is None:
