@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import blueprint as api
     from app.auth.views import blueprint as auth
     from app.extensions import csrf
+    from app.inspect import blueprint as inspect
     from app.public import blueprint as public
     from app.registry_admin import blueprint as registry_admin
     from app.staff import blueprint as staff
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth, url_prefix="/staff")
     app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(registry_admin, url_prefix="/staff/registry")
+    app.register_blueprint(inspect, url_prefix="/inspect")
     # The JSON API takes no cookies and changes nothing on a user's behalf, so it needs no CSRF
     # token; it is rate-limited like the public forms.
     csrf.exempt(api)

@@ -93,6 +93,12 @@ class Complaint(TimestampMixin, Base):
     #: Diacritics-free text of product, brand, code, store and description, for the search box.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
+    # The market inspectors' outcome of a referral.
+    inspected_on: Mapped[dt.date | None]
+    violation_found: Mapped[bool | None]
+    #: Decision on a fine or a seizure (số quyết định xử phạt / biên bản tạm giữ), if any.
+    enforcement_ref: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"))
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Consumer satisfaction, asked once the complaint is closed.
@@ -192,3 +198,36 @@ class ResponseTemplate(TimestampMixin, Base):
     language: Mapped[str] = mapped_column(sa.String(5), default="vi")
     body: Mapped[str] = mapped_column(sa.Text)
     updated_by: Mapped[str] = mapped_column(sa.String(120), default="")
+
+
+class ExportEvent(Base):
+    """Every export of cases is recorded: who, when, which filter, how many rows, personal data."""
+
+    __tablename__ = "export_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    format: Mapped[str] = mapped_column(sa.String(10))  # csv, xlsx, pdf, api
+    filters: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    rows: Mapped[int] = mapped_column(default=0)
+    personal_data: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ApiToken(Base):
+    """A read-only token for inspection systems, created and revoked by an administrator.
+
+    Only a SHA-256 of the token is kept; the token itself is shown once, when created.
+    """
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -158,6 +158,8 @@ class QueueFilters:
     search: str = ""  # a search key (barcode_db.textkey.search_key)
     gtin: str | None = None
     store_key: str | None = None
+    #: More search keys that must all appear (the inspectors' brand and store boxes).
+    also_contains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,9 @@ def _conditions(user: User, filters: QueueFilters) -> list[Any]:
         conditions.append(Complaint.status.in_(list(OPEN_STATES)))
     if filters.search:
         escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Complaint.search_text.like(f"%{escaped}%", escape="\\"))
+    for key in filters.also_contains:
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Complaint.search_text.like(f"%{escaped}%", escape="\\"))
     if filters.gtin:
         conditions.append(Complaint.gtin == filters.gtin)

@@ -66,6 +66,15 @@ def run_migrations_offline():
 UNMODELLED_INDEXES = {"ix_complaint_search_trgm"}
 
 
+def render_item(type_, obj, autogen_context):
+    """Write the project's UTCDateTime as the column type it stores."""
+    from barcode_db.base import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def include_name(name, type_, parent_names):
     return not (type_ == "index" and name in UNMODELLED_INDEXES)
 
@@ -96,6 +105,7 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         conf_args.setdefault("include_name", include_name)
+        conf_args.setdefault("render_item", render_item)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

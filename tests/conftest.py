@@ -131,6 +131,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Streamed bodies are read here too, inside the request's own context.
+        kwargs.setdefault("buffered", True)
         token = _cv_app.set(None)
         try:
             return super().open(*args, **kwargs)

@@ -383,6 +383,61 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/cases": {
+                "get": {
+                    "summary": "Cases for inspection systems (read-only token)",
+                    "operationId": "listCases",
+                    "security": [{"bearerAuth": []}],
+                    "description": "Referred and confirmed cases by default (status= and "
+                    "flagged=1 widen it), within the token owner's area, oldest first, by "
+                    "keyset pages. Never complainants' personal data.",
+                    "parameters": [
+                        {"name": name, "in": "query", "required": False, "schema": schema}
+                        for name, schema in (
+                            ("status", {"type": "string", "enum": [s.value for s in Status]}),
+                            ("flagged", {"type": "string", "enum": ["1"]}),
+                            ("category", {"type": "string", "enum": [c.value for c in Category]}),
+                            ("province", {"type": "string"}),
+                            ("commune", {"type": "string"}),
+                            ("from", {"type": "string", "format": "date"}),
+                            ("to", {"type": "string", "format": "date"}),
+                            ("brand", {"type": "string"}),
+                            ("store", {"type": "string"}),
+                            ("gtin", {"type": "string"}),
+                            (
+                                "after",
+                                {"type": "string", "description": "the previous page's next"},
+                            ),
+                            ("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
+                        )
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "A page of cases and the cursor of the next.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["cases", "next"],
+                                        "properties": {
+                                            "cases": {"type": "array", "items": {"type": "object"}},
+                                            "next": {"type": ["string", "null"]},
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "401": {
+                            "description": "No valid token.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    },
+                },
+            },
             "/api/v1/areas/{province_code}/communes": {
                 "get": {
                     "summary": "Communes of a province (2025 administrative units)",
@@ -432,11 +487,18 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token made by an administrator (hv_...).",
+                }
+            },
             "schemas": {
                 "Verification": VERIFICATION,
                 "Error": ERROR,
                 "Filed": FILED,
                 "PublicComplaint": PUBLIC_COMPLAINT,
-            }
+            },
         },
     }

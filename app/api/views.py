@@ -339,3 +339,6 @@ def openapi():
 @blueprint.route("/v1/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_found(anything: str):
     abort(404)
+
+
+from app.api import cases as _cases  # noqa: E402, F401  (GET /api/v1/cases joins this blueprint)

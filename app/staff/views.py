@@ -569,3 +569,48 @@ def templates():
     return render_template(
         "staff/templates.html", form=form, current=current, statuses=list(Status)
     )
+
+
+@blueprint.route("/tokens", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def tokens():
+    """API tokens for inspection systems: read-only, per user, shown once, revocable."""
+    from app.api.cases import new_token
+    from complaints.models import ApiToken
+
+    shown = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "create":
+            owner = db.session.get(User, request.form.get("user_id", type=int) or 0)
+            name = (request.form.get("name") or "").strip()[:120]
+            if (
+                owner is None
+                or owner.role not in (Role.ADMIN, Role.STAFF, Role.INSPECTOR)
+                or not name
+            ):
+                flash(gettext("Choose an inspector or staff account and name the token."), "error")
+                return redirect(url_for("staff.tokens"), 303)
+            shown, digest = new_token()
+            db.session.add(
+                ApiToken(user_id=owner.id, name=name, token_hash=digest, created_at=utc_now())
+            )
+            db.session.commit()
+        elif action == "revoke":
+            token = db.session.get(ApiToken, request.form.get("token_id", type=int) or 0)
+            if token is not None and token.revoked_at is None:
+                token.revoked_at = utc_now()
+                db.session.commit()
+                flash(gettext("The token was revoked."), "success")
+            return redirect(url_for("staff.tokens"), 303)
+    listed = db.session.scalars(sa.select(ApiToken).order_by(ApiToken.id.desc())).all()
+    owners = db.session.scalars(
+        sa.select(User)
+        .where(User.active.is_(True), User.role.in_([Role.INSPECTOR, Role.STAFF, Role.ADMIN]))
+        .order_by(User.name)
+    ).all()
+    response = make_response(
+        render_template("staff/tokens.html", tokens=listed, owners=owners, shown=shown)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -72,7 +72,8 @@ def staff_rules(app):
     return [
         rule
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/staff") and rule.endpoint not in ("auth.login", "auth.logout")
+        if rule.rule.startswith(("/staff", "/inspect", "/reports"))
+        and rule.endpoint not in ("auth.login", "auth.logout")
     ]
 
 

@@ -1,0 +1,286 @@
+"""Reports to the province as pages, PDF and workbook; who may read which; ``flask reports
+build``. The figures are those hand-counted in tests/complaints/test_reports.py."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from app.extensions import db
+from app.reports import blueprint
+from app.reports.views import reports_cli
+from tests.complaints.test_reports import AN_NHON, NOW, seed
+from tests.conftest import IsolatedClient, make_test_app
+from tests.support.factories import login
+from tests.support.pages import check_page, text_of
+
+Q3 = "/reports/view?period=2026-Q3&province=79"
+
+
+@pytest.fixture
+def reports_app(app, database, tmp_path):
+    """The app with the reports blueprint: the session's own once ``create_app`` registers it,
+    until then a test app of its own with the blueprint added."""
+    if "reports" in app.blueprints:
+        yield app
+        return
+    other = make_test_app(database, tmp_path)
+    other.register_blueprint(blueprint, url_prefix="/reports")
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def reports_client(reports_app, db_session):
+    reports_app.test_client_class = IsolatedClient
+    return reports_app.test_client()
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def cell(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}">([^<]*)<', html)
+    assert match, f"no element {element_id}"
+    return match.group(1)
+
+
+def test_report_page_shows_the_figures_the_vietnamese_way(
+    reports_client, db_session, make_user, frozen
+) -> None:
+    seed(db_session)
+    login(reports_client, make_user("staff", province_code="79"))
+    response = reports_client.get(Q3)
+    assert response.status_code == 200
+    check_page(response, public=False)
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    assert "Thành phố Hồ Chí Minh" in text_of(response)
+    assert "01/07/2026 – 30/09/2026" in text_of(response)
+    expected = {
+        "headline-complaints": "10",
+        "previous-complaints": "3",
+        "change-complaints": "+7",
+        "total": "10",
+        "category-counterfeit": "5",
+        "category-unlabelled": "0",
+        "status-CONFIRMED": "4",
+        "outcome-open": "4",
+        "take-up-median": "1,5",  # a decimal comma
+        "take-up-p90": "5,6",
+        "close-median": "12,5",
+        "close-p90": "25,0",
+        "change-take_up_median_days": "−1,5",
+        "overdue": "3",
+        "ratings-count": "4",
+        "ratings-average": "4,0",
+        "stars-5": "2",
+        "scans-unknown-MISMATCH": "2",
+        "scans-province-LOOKALIKE": "1",
+    }
+    assert {key: cell(html, key) for key in expected} == expected
+    assert html.count('src="data:image/png;base64,') == 4  # comparison, categories, outcomes, scans
+    assert "Sữa tươi TH" in html and "Tạp hóa Minh Anh" in html and "Vinamilk" in html
+
+
+def test_report_page_in_english(reports_client, db_session, make_user, frozen) -> None:
+    seed(db_session)
+    login(reports_client, make_user("admin", province_code=None))
+    html = reports_client.get(Q3 + "&lang=en").get_data(as_text=True)
+    assert (cell(html, "take-up-median"), cell(html, "close-median")) == ("1.5", "12.5")
+    assert "Key figures" in html
+
+
+def test_form_offers_recent_periods_and_the_users_province(
+    reports_client, db_session, make_user, frozen
+) -> None:
+    login(reports_client, make_user("viewer", province_code="79"))
+    response = reports_client.get("/reports/")
+    assert response.status_code == 200
+    page = check_page(response, public=False)
+    assert page.forms[-1]["method"] == "get"  # the report form (the first signs out)
+    html = response.get_data(as_text=True)
+    assert '<option value="2026-Q3" selected>' in html  # the last complete quarter
+    for label in ("2026-Q4", "2025-Q1", "2026-H2", "2025-H1", "2026", "2024"):
+        assert f'<option value="{label}"' in html
+    provinces = re.search(r'<select id="r-province".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="(\d+)"', provinces) == ["79"]
+    assert AN_NHON in html  # the province's communes are listed
+
+
+def test_pdf_is_a4_and_names_the_province(reports_client, db_session, make_user, frozen) -> None:
+    seed(db_session)
+    login(reports_client, make_user("inspector", province_code="79"))
+    response = reports_client.get(Q3.replace("/view", "/report.pdf"))
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert "report-2026-Q3-79.pdf" in response.headers["Content-Disposition"]
+    data = response.get_data()
+    assert data.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(data))
+    width, height = (float(x) for x in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    text = unicodedata.normalize("NFC", "\n".join(p.extract_text() for p in reader.pages))
+    assert "Thành phố Hồ Chí Minh" in text
+    assert "2026-Q3" in text
+    assert "Tạp hóa Minh Anh" in text
+
+
+def test_workbook_has_a_sheet_per_section_with_the_counts(
+    reports_client, db_session, make_user, frozen
+) -> None:
+    seed(db_session)
+    login(reports_client, make_user("staff", province_code="79"))
+    response = reports_client.get(Q3.replace("/view", "/report.xlsx"))
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(response.get_data()))
+    assert len(book.worksheets) == 12
+
+    def rows(index: int) -> dict[str, tuple]:
+        """A sheet's rows by the code in column A."""
+        return {
+            str(row[0]): row[1:]
+            for row in book.worksheets[index].iter_rows(values_only=True)
+            if row and row[0] is not None
+        }
+
+    summary = rows(0)
+    assert summary["complaints"][1:] == (10, 3, 7)
+    assert summary["take_up_median_days"][1:] == (1.5, 3.0, -1.5)
+    assert summary["average_rating"][1:] == (4.0, 3.0, 1.0)
+    assert rows(1)["counterfeit"][1] == 5
+    assert rows(2)["CONFIRMED"][1] == 4
+    assert rows(3)["open"][1] == 4
+    times = rows(4)
+    assert times["take_up"][1:] == (9, 1.5, 5.6)
+    assert times["close"][1:] == (6, 12.5, 25.0)
+    assert times["overdue"][1] == 3
+    top_products = book.worksheets[5]
+    assert [c.value for c in top_products[2]] == [1, "08930000000011", "Sữa tươi TH", 3]
+    assert all(c.font.bold for c in top_products[1])  # the header row
+    assert top_products.column_dimensions["C"].width > 40
+    assert [c.value for c in book.worksheets[7][2]] == [1, "Cửa hàng Bình Minh", 3]
+    assert book.worksheets[8].max_row == 4  # header and the three confirmed counterfeits
+    scans = rows(10)
+    assert scans["MISMATCH"][1:] == (0, 2)
+    assert scans["LOOKALIKE"][1:] == (1, 0)
+
+
+def test_users_see_only_their_area(reports_client, db_session, make_user, frozen) -> None:
+    seed(db_session)
+    assert reports_client.get(Q3).status_code == 302  # signed out: sent to sign in
+    login(reports_client, make_user("staff", province_code="79"))
+    assert reports_client.get("/reports/view?period=2026-Q3&province=01").status_code == 403
+    assert reports_client.get("/reports/report.pdf?period=2026-Q3&province=01").status_code == 403
+    assert reports_client.get("/reports/report.xlsx?period=2026-Q3&province=01").status_code == 403
+    assert reports_client.get("/reports/view?period=2026-Q3").status_code == 200  # their own
+
+
+def test_commune_staff_see_only_their_communes(
+    reports_client, db_session, make_user, frozen
+) -> None:
+    seed(db_session)
+    login(reports_client, make_user("staff", province_code="79", communes=(AN_NHON,)))
+    assert reports_client.get(Q3).status_code == 403  # the whole province is more than theirs
+    response = reports_client.get(f"{Q3}&commune={AN_NHON}")
+    assert response.status_code == 200
+    assert cell(response.get_data(as_text=True), "headline-complaints") == "2"
+    form = reports_client.get("/reports/").get_data(as_text=True)
+    communes = re.search(r'<select id="r-commune".*?</select>', form, re.S).group(0)
+    assert re.findall(r'<option value="(\d*)"', communes) == [AN_NHON]
+
+
+def test_national_viewers_and_admins_choose_any_province(
+    reports_client, db_session, make_user, frozen
+) -> None:
+    seed(db_session)
+    login(reports_client, make_user("viewer", province_code=None))
+    response = reports_client.get("/reports/view?period=2026-Q3&province=01")
+    assert response.status_code == 200
+    assert cell(response.get_data(as_text=True), "headline-complaints") == "2"
+    assert "Thành phố Hà Nội" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("period=2026-Q5&province=79", "2026-Q5"),
+        ("period=&province=79", "“”"),
+        ("period=2026-Q3&province=99", "99"),
+        ("period=2026-Q3&province=79&commune=00004", "00004"),  # a commune of Hà Nội
+    ],
+)
+def test_bad_period_province_or_commune_is_a_400_page(
+    reports_client, db_session, make_user, query: str, shown: str
+) -> None:
+    login(reports_client, make_user("admin", province_code=None))
+    for path in ("/reports/view", "/reports/report.pdf", "/reports/report.xlsx"):
+        response = reports_client.get(f"{path}?{query}")
+        assert response.status_code == 400
+        check_page(response, public=False)
+        assert shown in cell(response.get_data(as_text=True), "error-message")
+
+
+def test_cli_writes_the_pdf_workbook_and_charts(runner, db_session, tmp_path, frozen) -> None:
+    seed(db_session)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        reports_cli, ["build", "--period", "2026-Q3", "--province", "79", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(path.name for path in out.iterdir())
+    assert names == [
+        "report-2026-Q3-79-categories.png",
+        "report-2026-Q3-79-comparison.png",
+        "report-2026-Q3-79-outcomes.png",
+        "report-2026-Q3-79-scans.png",
+        "report-2026-Q3-79.pdf",
+        "report-2026-Q3-79.xlsx",
+    ]
+    assert str(out / "report-2026-Q3-79.pdf") in result.output
+    assert (out / "report-2026-Q3-79.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "report-2026-Q3-79-categories.png").read_bytes().startswith(b"\x89PNG")
+    book = load_workbook(out / "report-2026-Q3-79.xlsx")
+    assert (
+        next(r for r in book.worksheets[0].iter_rows(values_only=True) if r[0] == "complaints")[2]
+        == 10
+    )
+    text = "\n".join(p.extract_text() for p in PdfReader(out / "report-2026-Q3-79.pdf").pages)
+    assert "Hồ Chí Minh" in unicodedata.normalize("NFC", text)
+
+
+def test_cli_for_a_commune_and_refusals(runner, db_session, tmp_path) -> None:
+    seed(db_session)
+    result = runner.invoke(
+        reports_cli,
+        [
+            "build",
+            "--period",
+            "2026-q3",
+            "--province",
+            "79",
+            "--commune",
+            AN_NHON,
+            "--out",
+            str(tmp_path),
+            "--lang",
+            "en",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / f"report-2026-Q3-79-{AN_NHON}.pdf").exists()
+    bad = runner.invoke(reports_cli, ["build", "--period", "2026-Q9", "--province", "79"])
+    assert bad.exit_code != 0 and "2026-Q9" in bad.output
+    bad = runner.invoke(reports_cli, ["build", "--period", "2026", "--province", "7"])
+    assert bad.exit_code != 0 and "province" in bad.output
