@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from app.inspect import blueprint as inspect
     from app.public import blueprint as public
     from app.registry_admin import blueprint as registry_admin
+    from app.reports import blueprint as reports
     from app.staff import blueprint as staff
 
     app.register_blueprint(public)
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(registry_admin, url_prefix="/staff/registry")
     app.register_blueprint(inspect, url_prefix="/inspect")
+    app.register_blueprint(reports, url_prefix="/reports")
     # The JSON API takes no cookies and changes nothing on a user's behalf, so it needs no CSRF
     # token; it is rate-limited like the public forms.
     csrf.exempt(api)

@@ -203,3 +203,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(registry_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(complaints_cli)
+
+    from app.reports.views import reports_cli
+
+    app.cli.add_command(reports_cli)

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Collection
 from typing import Any, Final
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from barcode_db.messages import N_, Message
 
@@ -266,6 +266,10 @@ def load_image(
     ``not_an_image``, ``format_not_allowed``, ``broken_image`` or ``too_many_pixels``.
     """
     formats = _pillow_formats(allowed_formats)
+    # A truncated upload is refused, never half-decoded. Pillow's switch for this is global and
+    # some libraries turn it on for the whole process when imported (WeasyPrint does), so it is
+    # set here, before every decode.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     if len(data) > max_bytes:
         raise ImageRejected(
             "too_large", MSG_TOO_LARGE, {"limit": _megabytes(max_bytes, 1024 * 1024)}

@@ -128,7 +128,13 @@ def _all_matching(user: User, filters: queries.QueueFilters) -> Iterator[Complai
     cursor = None
     while True:
         page = queries.fetch_queue(
-            db.session, user, filters, sort=queries.Sort.OLDEST, cursor=cursor, limit=500
+            db.session,
+            user,
+            filters,
+            sort=queries.Sort.OLDEST,
+            cursor=cursor,
+            limit=500,
+            with_history=True,
         )
         yield from page.rows
         db.session.expunge_all()

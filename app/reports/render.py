@@ -215,12 +215,34 @@ def template_context(report: Report, images: dict[str, bytes] | None = None) -> 
     }
 
 
+def _weasyprint() -> Any:
+    """WeasyPrint, imported late (it loads Pango), without its global Pillow setting.
+
+    Importing ``weasyprint.images`` sets ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True`` for the
+    whole process, which would let truncated photo uploads through the evidence checks.
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
+
+
+def _data_urls_only(url: str, *args: Any, **kwargs: Any) -> Any:
+    """The report embeds its charts as data: URLs; nothing else is ever fetched."""
+    if not url.startswith("data:"):
+        raise ValueError(f"reports fetch no URL: {url[:60]}")
+    return _weasyprint().default_url_fetcher(url, *args, **kwargs)
+
+
 def render_pdf(report: Report, context: dict[str, Any] | None = None) -> bytes:
     """The report as an A4 PDF in DejaVu Sans."""
-    from weasyprint import HTML  # imported late: it loads Pango, which takes a moment
-
+    weasyprint = _weasyprint()
     html = render_template("reports/pdf.html", **(context or template_context(report)))
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    document = weasyprint.HTML(string=html, url_fetcher=_data_urls_only)
+    return document.write_pdf()  # type: ignore[no-any-return]
 
 
 # ---- workbook --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Response, abort, make_response, render_template, request, url_for
@@ -119,6 +120,14 @@ def _whole_province_allowed(user: User) -> bool:
     return user.role is Role.ADMIN or user.province_code is None or not user.commune_codes
 
 
+def _chosen_period() -> Period:
+    """The period in the address (coming back from a report), else the last full quarter."""
+    try:
+        return parse_period(request.args.get("period", ""))
+    except ValueError:
+        return _current(PeriodKind.QUARTER, local_today()).previous()
+
+
 @blueprint.get("/")
 @roles_required(*READ_ROLES)
 def index() -> str:
@@ -130,7 +139,7 @@ def index() -> str:
     return render_template(
         "reports/index.html",
         periods=period_choices(local_today()),
-        default_period=_current(PeriodKind.QUARTER, local_today()).previous(),
+        default_period=_chosen_period(),
         period_title=period_title,
         provinces=provinces,
         province=province,
@@ -155,8 +164,8 @@ def _report_from_request() -> Report:
     return build_report(db.session, period, province, commune_code=commune, now=utc_now())
 
 
-def _report_args(report: Report) -> dict[str, str]:
-    args = {"period": report.period.label, "province": report.province_code}
+def _report_args(report: Report) -> dict[str, Any]:
+    args: dict[str, Any] = {"period": report.period.label, "province": report.province_code}
     if report.commune_code:
         args["commune"] = report.commune_code
     return args

@@ -15,7 +15,7 @@ from complaints.models import ApiToken, ExportEvent
 from complaints.workflow import Status
 from tests.support.factories import login
 from tests.support.forms import REFERER, hidden_value
-from tests.support.pages import check_page, text_of
+from tests.support.pages import check_page
 
 
 @pytest.fixture

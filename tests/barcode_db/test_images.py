@@ -286,3 +286,21 @@ def test_corrupted_real_images(fmt: str, changes: list[tuple[float, int]]) -> No
     for where, value in changes:
         data[int(where * len(data))] = value
     _loads_or_is_rejected(bytes(data))
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_is_imported() -> None:
+    """WeasyPrint switches Pillow to accept truncated images for the whole process."""
+    import io
+
+    import weasyprint  # noqa: F401
+    from PIL import Image, ImageFile
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), (120, 60, 30)).save(buffer, format="JPEG", quality=90)
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # what the import does
+    try:
+        with pytest.raises(ImageRejected) as refused:
+            load_image(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+        assert refused.value.message.code == "broken_image"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
