@@ -59,6 +59,7 @@ class DecodedCode:
     text: str
     engine: str  # "zxing-cpp" or "zbar"
     pass_name: str  # the preprocessing pass that read it, e.g. "original", "sharpen"
+    confirmed_by: str = ""  # for a read by a fragile pass: the "engine/pass" that read it too
 
     @property
     def is_product_code(self) -> bool:
@@ -134,9 +135,18 @@ _ZXING_1D: Final = {_ZX.EAN13: "EAN13", _ZX.EAN8: "EAN8", _ZX.UPCA: "UPCA", _ZX.
 _ZXING_QR: Final = {_ZX.QRCode, _ZX.QRCodeModel1, _ZX.QRCodeModel2}
 
 
-def _zxing(image: Image.Image) -> Iterator[_Read]:
+def _zxing(
+    image: Image.Image, binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage
+) -> Iterator[_Read]:
+    options: dict[str, object] = {}
+    if binarizer != zxingcpp.Binarizer.LocalAverage:
+        options["binarizer"] = binarizer
     for result in zxingcpp.read_barcodes(
-        image, formats=_ZXING_FORMATS, try_rotate=True, text_mode=zxingcpp.TextMode.Plain
+        image,
+        formats=_ZXING_FORMATS,
+        try_rotate=True,
+        text_mode=zxingcpp.TextMode.Plain,
+        **options,  # type: ignore[arg-type]
     ):
         if result.format in _ZXING_QR:
             if result.text:
@@ -263,8 +273,21 @@ def _qr_text(data: bytes, *, raw: bool) -> str:
     return text
 
 
+def _zxing_fixed(image: Image.Image) -> Iterator[_Read]:
+    """zxing-cpp with a fixed threshold: reads strongly sharpened blurred bars LocalAverage loses."""
+    return _zxing(image, zxingcpp.Binarizer.FixedThreshold)
+
+
 Engine = Callable[[Image.Image], Iterator[_Read]]
 _ENGINES: Final[tuple[tuple[str, Engine], ...]] = (("zxing-cpp", _zxing), ("zbar", _zbar))
+"""The engines of the ordinary passes, whose checked reads are trusted as they are."""
+
+_FRAGILE_ENGINES: Final[tuple[tuple[str, Engine], ...]] = (
+    ("zxing-cpp", _zxing),
+    ("zxing-cpp-fixed", _zxing_fixed),
+)
+"""The engines of the fragile passes. ZBar is left out there: it is slow on such images and was
+seen to return a wrong UPC-E that passes its check digit from strongly sharpened blur."""
 
 
 # --- passes --------------------------------------------------------------------------------------
@@ -281,6 +304,7 @@ class _Pass:
     name: str
     make: Callable[[], Image.Image]  # the grayscale image to scan
     pixels: int
+    fragile: bool = False  # heavy preprocessing: a read must be confirmed by another attempt
 
 
 def _passes(image: Image.Image) -> list[_Pass]:
@@ -307,7 +331,7 @@ def _passes(image: Image.Image) -> list[_Pass]:
                     "upscale-2x", lambda: full().resize(size, Image.Resampling.BICUBIC), 4 * pixels
                 )
             )
-        return passes
+        return passes + _fragile_passes(full, pixels, "")
 
     def scaled() -> Image.Image:
         if "scaled" not in cache:
@@ -323,10 +347,30 @@ def _passes(image: Image.Image) -> list[_Pass]:
         _Pass("full-resolution", full, image.width * image.height),
         _Pass(f"autocontrast{suffix}", lambda: ImageOps.autocontrast(scaled(), cutoff=2), pixels),
         _Pass(f"sharpen{suffix}", lambda: scaled().filter(_SHARPEN), pixels),
+        *_fragile_passes(scaled, pixels, suffix),
     ]
 
 
 _SHARPEN: Final = ImageFilter.UnsharpMask(radius=2, percent=200, threshold=2)
+
+_STRONG_SHARPEN_RADII: Final = (3, 5)
+"""Radii of the strong unsharp masks (percent 300, no threshold) of the fragile passes: they give
+back edges to bars blurred over most of a module, and also make up bars from noise, so a read of
+one is only kept when another fragile pass (the other radius, or the other binarizer) agrees."""
+
+
+def _fragile_passes(
+    base: Callable[[], Image.Image], pixels: int, suffix: str
+) -> list[_Pass]:
+    def strong(radius: int) -> Callable[[], Image.Image]:
+        return lambda: base().filter(
+            ImageFilter.UnsharpMask(radius=radius, percent=300, threshold=0)
+        )
+
+    return [
+        _Pass(f"sharpen-strong-r{radius}{suffix}", strong(radius), pixels, fragile=True)
+        for radius in _STRONG_SHARPEN_RADII
+    ]
 
 
 def decode_image(image: Image.Image, *, time_budget: float = 0.9) -> list[DecodedCode]:
@@ -353,10 +397,12 @@ def decode_image(image: Image.Image, *, time_budget: float = 0.9) -> list[Decode
             rates[engine] = (rate, pixels)
 
     found: dict[tuple[str, str | bytes], DecodedCode] = {}
+    # Reads of fragile passes, by code: every (engine, pass) that read it, first first.
+    candidates: dict[tuple[str, str | bytes], list[tuple[_Read, str, str]]] = {}
     first = True
     for scan in _passes(image):
         pass_image: Image.Image | None = None
-        for engine_name, engine in _ENGINES:
+        for engine_name, engine in _FRAGILE_ENGINES if scan.fragile else _ENGINES:
             if not first and not fits(engine_name, scan.pixels):
                 continue
             first = False
@@ -364,10 +410,22 @@ def decode_image(image: Image.Image, *, time_budget: float = 0.9) -> list[Decode
                 pass_image = scan.make()  # cheap next to a scan; not estimated, but counted
             step_started = time.perf_counter()
             for read in engine(pass_image):
-                found.setdefault(
-                    read.key, DecodedCode(read.symbology, read.text, engine_name, scan.name)
-                )
+                if not scan.fragile:
+                    found.setdefault(
+                        read.key, DecodedCode(read.symbology, read.text, engine_name, scan.name)
+                    )
+                    continue
+                seen = candidates.setdefault(read.key, [])
+                if (engine_name, scan.name) not in [(e, p) for _, e, p in seen]:
+                    seen.append((read, engine_name, scan.name))
             timed(engine_name, scan.pixels, step_started)
+        for key, seen in candidates.items():
+            if len(seen) >= 2 and key not in found:
+                (read, engine_name, pass_name), (_, other_engine, other_pass) = seen[:2]
+                found[key] = DecodedCode(
+                    read.symbology, read.text, engine_name, pass_name,
+                    confirmed_by=f"{other_engine}/{other_pass}",
+                )
         if found:
             break
     return sorted(found.values(), key=lambda code: not code.is_product_code)

@@ -140,11 +140,13 @@ def main() -> None:
                 fill(db, done, target - done)
             done = target
             for fmt in ("csv", "xlsx"):
-                elapsed, size, peak = download(client, f"/inspect/export.{fmt}")
+                elapsed, size, _ = download(client, f"/inspect/export.{fmt}", trace=False)
                 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                _, _, peak = download(client, f"/inspect/export.{fmt}", trace=True)
                 print(
-                    f"{fmt:4s} {target:>7,} rows: {elapsed:6.1f} s, {size / 1e6:6.1f} MB, "
-                    f"peak Python allocations {peak:6.1f} MB, process peak RSS {rss:6.0f} MB"
+                    f"{fmt:4s} {target:>7,} rows: {elapsed:6.1f} s, {size / 1e6:6.1f} MB; "
+                    f"process peak RSS {rss:4.0f} MB; peak Python allocations during the "
+                    f"export {peak:5.1f} MB (traced run)"
                 )
     finally:
         with app.app_context():

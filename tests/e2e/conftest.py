@@ -8,9 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# CI machines are small and busy (2 cores): give pages time before calling them broken.
+expect.set_options(timeout=15_000)
 PHONE = {"width": 390, "height": 844}
 
 
