@@ -5,7 +5,12 @@ Two engines sit behind :func:`decode_image`, both restricted to those five symbo
 1-D codes zxing-cpp misses). A photo goes through a few passes, each scanned by both engines, and
 the first pass that reads anything ends the search: the image as is (long side downscaled to
 2000 px if larger), then - for a large photo - its full resolution, then autocontrast, then
-unsharp masking. A time budget bounds the whole: an engine step whose cost, estimated from the
+unsharp masking; last, two fragile passes: strong unsharp masks (radius 3 and 5 px, 300 %, no
+threshold) scanned by zxing-cpp with its LocalAverage and FixedThreshold binarizers, which read bars
+blurred over most of a module. A fragile read is only returned when a second fragile attempt (the
+other binarizer or the other radius) read the same code (``confirmed_by`` names it): strong
+sharpening also makes up bars from noise, and a made-up read can pass its check digit. A time
+budget bounds the whole: an engine step whose cost, estimated from the
 seconds per pixel measured so far, does not fit in what is left is skipped.
 
 Engine output is not trusted: every 1-D read is re-checked with its GS1 mod-10 check digit (UPC-E
@@ -359,9 +364,7 @@ back edges to bars blurred over most of a module, and also make up bars from noi
 one is only kept when another fragile pass (the other radius, or the other binarizer) agrees."""
 
 
-def _fragile_passes(
-    base: Callable[[], Image.Image], pixels: int, suffix: str
-) -> list[_Pass]:
+def _fragile_passes(base: Callable[[], Image.Image], pixels: int, suffix: str) -> list[_Pass]:
     def strong(radius: int) -> Callable[[], Image.Image]:
         return lambda: base().filter(
             ImageFilter.UnsharpMask(radius=radius, percent=300, threshold=0)
@@ -423,7 +426,10 @@ def decode_image(image: Image.Image, *, time_budget: float = 0.9) -> list[Decode
             if len(seen) >= 2 and key not in found:
                 (read, engine_name, pass_name), (_, other_engine, other_pass) = seen[:2]
                 found[key] = DecodedCode(
-                    read.symbology, read.text, engine_name, pass_name,
+                    read.symbology,
+                    read.text,
+                    engine_name,
+                    pass_name,
                     confirmed_by=f"{other_engine}/{other_pass}",
                 )
         if found:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import time
 from functools import cache
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ from pyzbar.wrapper import ZBarSymbol
 from barcode_db import decode
 from barcode_db.decode import DecodedCode, decode_bytes, decode_image
 from barcode_db.images import ImageRejected
+from tests.support.corpus import render_sample
 from tests.support.labels import (
     gs1_check_digit,
     render_label,
@@ -336,3 +338,94 @@ def test_zbar_qr_text_encodings(
 ) -> None:
     fake_engines(monkeypatch, [], [(ZBarSymbol.QRCODE, data)], zbar_raw_qr=raw)
     assert decode_image(label(EAN13)) == [DecodedCode("QR", text, "zbar", "original")]
+
+
+# --- reads of fragile passes need a second attempt ------------------------------------------------
+#
+# The strong-sharpen passes run zxing-cpp with two binarizers; here zxing-cpp is faked so that only
+# its FixedThreshold binarizer "reads" anything, on the calls listed in ``answer_on``.
+
+
+def fixed_threshold_only(
+    monkeypatch: pytest.MonkeyPatch, results: list[SimpleNamespace], answer_on: set[int]
+) -> list[int]:
+    calls: list[int] = []
+
+    def read_barcodes(image: Image.Image, **options: object) -> list[SimpleNamespace]:
+        if options.get("binarizer") != zxingcpp.Binarizer.FixedThreshold:
+            return []
+        calls.append(len(calls))
+        return results if calls[-1] in answer_on else []
+
+    monkeypatch.setattr(decode.zxingcpp, "read_barcodes", read_barcodes)
+    monkeypatch.setattr(decode, "_zbar_scan", lambda image: ([], True))
+    return calls
+
+
+def test_a_read_by_one_fragile_pass_only_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = fixed_threshold_only(monkeypatch, [zxing_result(ZX.EAN13, EAN13)], answer_on={0})
+    assert decode_image(label(EAN13), time_budget=10.0) == []
+    assert len(calls) == len(decode._STRONG_SHARPEN_RADII)  # every fragile pass was tried
+
+
+def test_a_fragile_read_confirmed_by_another_pass_is_returned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fixed_threshold_only(monkeypatch, [zxing_result(ZX.EAN13, EAN13)], answer_on={0, 1})
+    r_first, r_second = decode._STRONG_SHARPEN_RADII
+    assert decode_image(label(EAN13), time_budget=10.0) == [
+        DecodedCode(
+            "EAN13",
+            EAN13,
+            "zxing-cpp-fixed",
+            f"sharpen-strong-r{r_first}",
+            confirmed_by=f"zxing-cpp-fixed/sharpen-strong-r{r_second}",
+        )
+    ]
+
+
+def test_fragile_passes_disagreeing_give_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each pass reads a different valid code: neither is confirmed.
+    answers = iter([[zxing_result(ZX.EAN13, EAN13)], [zxing_result(ZX.UPCA, "0" + UPCA)]])
+
+    def read_barcodes(image: Image.Image, **options: object) -> list[SimpleNamespace]:
+        if options.get("binarizer") != zxingcpp.Binarizer.FixedThreshold:
+            return []
+        return next(answers, [])
+
+    monkeypatch.setattr(decode.zxingcpp, "read_barcodes", read_barcodes)
+    monkeypatch.setattr(decode, "_zbar_scan", lambda image: ([], True))
+    assert decode_image(label(EAN13), time_budget=10.0) == []
+
+
+def test_a_fragile_read_confirmed_by_the_other_binarizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both binarizers read it on the first strong-sharpen pass, which alone ends the search.
+    seen: list[object] = []
+    ordinary = sum(not scan.fragile for scan in decode._passes(label(EAN13)))
+
+    def read_barcodes(image: Image.Image, **options: object) -> list[SimpleNamespace]:
+        seen.append(options.get("binarizer"))
+        return [zxing_result(ZX.EAN8, EAN8)] if len(seen) > ordinary else []
+
+    monkeypatch.setattr(decode.zxingcpp, "read_barcodes", read_barcodes)
+    monkeypatch.setattr(decode, "_zbar_scan", lambda image: ([], True))
+    codes = decode_image(label(EAN13), time_budget=10.0)
+    r_first = decode._STRONG_SHARPEN_RADII[0]
+    assert codes == [
+        DecodedCode(
+            "EAN8",
+            EAN8,
+            "zxing-cpp",
+            f"sharpen-strong-r{r_first}",
+            confirmed_by=f"zxing-cpp-fixed/sharpen-strong-r{r_first}",
+        )
+    ]
+
+
+def test_blurred_code_read_only_after_strong_sharpening_is_confirmed() -> None:
+    # Blurred over most of a module: neither engine reads the ordinary passes.
+    data, _, plan = render_sample(6, "blur", 16)
+    codes = decode_image(Image.open(io.BytesIO(data)), time_budget=10.0)
+    expected = plan.codes[0].text
+    assert summary(codes) == [("EAN13", expected)]
+    assert codes[0].pass_name.startswith("sharpen-strong") and codes[0].confirmed_by
