@@ -16,6 +16,7 @@ from enum import StrEnum
 from biip import ParseError
 from biip.checksums import gs1_standard_check_digit
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+from biip.gs1_element_strings import GS1ElementStrings
 from biip.gs1_messages import GS1Message
 from biip.upc import Upc
 
@@ -208,8 +209,18 @@ def _parse_upc_e(text: str, digits: str) -> ParsedCode:
     return ParsedCode(input=text, source=CodeSource.UPC_E, gtin=payload)
 
 
-def _gtin_from_ai01(text: str, source: CodeSource, value: str) -> ParsedCode:
+def _gtin_from_ai01(text: str, source: CodeSource, elements: GS1ElementStrings) -> ParsedCode:
+    """The GTIN carried by AI (01) of a GS1 message or Digital Link, checked."""
+    element = elements.get(ai="01")
+    if element is None:
+        return ParsedCode(
+            input=text,
+            source=source,
+            text=text,
+            problems=(Message("no_gtin", N_("This GS1 code carries no product number (GTIN).")),),
+        )
     # AI (01) always holds 14 digits; a leading 0 is padding around the GTIN-13 printed on the pack.
+    value = element.value
     return _checked(text, value[1:] if value.startswith("0") else value, source)
 
 
@@ -218,20 +229,7 @@ def _parse_element_string(text: str) -> ParsedCode:
         message = GS1Message.parse_hri(text) if text.startswith("(") else GS1Message.parse(text)
     except (ParseError, ValueError):
         return ParsedCode(input=text, source=CodeSource.TEXT, text=text)
-    element = message.element_strings.get(ai="01")
-    if element is None:
-        return ParsedCode(
-            input=text,
-            source=CodeSource.ELEMENT_STRING,
-            text=text,
-            problems=(
-                Message(
-                    "no_gtin",
-                    N_("This GS1 code carries no product number (GTIN)."),
-                ),
-            ),
-        )
-    return _gtin_from_ai01(text, CodeSource.ELEMENT_STRING, element.value)
+    return _gtin_from_ai01(text, CodeSource.ELEMENT_STRING, message.element_strings)
 
 
 def _parse_url(text: str) -> ParsedCode:
@@ -239,17 +237,4 @@ def _parse_url(text: str) -> ParsedCode:
         link = GS1DigitalLinkURI.parse(text)
     except (ParseError, ValueError):
         return ParsedCode(input=text, source=CodeSource.TEXT, text=text)
-    element = link.element_strings.get(ai="01")
-    if element is None:
-        return ParsedCode(
-            input=text,
-            source=CodeSource.DIGITAL_LINK,
-            text=text,
-            problems=(
-                Message(
-                    "no_gtin",
-                    N_("This GS1 code carries no product number (GTIN)."),
-                ),
-            ),
-        )
-    return _gtin_from_ai01(text, CodeSource.DIGITAL_LINK, element.value)
+    return _gtin_from_ai01(text, CodeSource.DIGITAL_LINK, link.element_strings)

@@ -271,8 +271,8 @@ def count_queue(session: Session, user: User, filters: QueueFilters, cap: int = 
     return session.scalar(sa.select(sa.func.count()).select_from(inner)) or 0
 
 
-def fetch_related_open(session: Session, complaint: Complaint, *, limit: int) -> list[Complaint]:
-    """Other open complaints on the same GTIN or about the same store in the same province."""
+def related_open_condition(complaint: Complaint) -> Any | None:
+    """Other open complaints on the same GTIN, or about the same store in the same province."""
     same = []
     if complaint.gtin:
         same.append(Complaint.gtin == complaint.gtin)
@@ -284,15 +284,20 @@ def fetch_related_open(session: Session, complaint: Complaint, *, limit: int) ->
             )
         )
     if not same:
+        return None
+    return sa.and_(
+        sa.or_(*same), Complaint.id != complaint.id, Complaint.status.in_(list(OPEN_STATES))
+    )
+
+
+def fetch_related_open(session: Session, complaint: Complaint, *, limit: int) -> list[Complaint]:
+    """The complaints of :func:`related_open_condition`, newest first."""
+    condition = related_open_condition(complaint)
+    if condition is None:
         return []
     return list(
         session.scalars(
-            sa.select(Complaint)
-            .where(
-                sa.or_(*same), Complaint.id != complaint.id, Complaint.status.in_(list(OPEN_STATES))
-            )
-            .order_by(Complaint.id.desc())
-            .limit(limit)
+            sa.select(Complaint).where(condition).order_by(Complaint.id.desc()).limit(limit)
         )
     )
 

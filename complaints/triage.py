@@ -20,6 +20,7 @@ from complaints.accounts import Role, User
 from complaints.deadlines import WorkingCalendar, deadline_for, deadline_state
 from complaints.models import Complaint, ComplaintEvent, EventKind
 from complaints.priority import is_high_risk, priority_for
+from complaints.queries import related_open_condition
 from complaints.workflow import OPEN_STATES, Status, can_move
 
 
@@ -256,31 +257,11 @@ class PriorityInputs:
 
 
 def shared_reports(session: Session, complaint: Complaint) -> int:
-    """Other open complaints on the same product, or about the same store in the same province."""
-    same = []
-    if complaint.gtin:
-        same.append(Complaint.gtin == complaint.gtin)
-    if complaint.store_name_key:
-        same.append(
-            sa.and_(
-                Complaint.store_name_key == complaint.store_name_key,
-                Complaint.province_code == complaint.province_code,
-            )
-        )
-    if not same:
+    """How many other open complaints share the product or the store (a priority term)."""
+    condition = related_open_condition(complaint)
+    if condition is None:
         return 0
-    return (
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Complaint)
-            .where(
-                sa.or_(*same),
-                Complaint.id != complaint.id,
-                Complaint.status.in_(list(OPEN_STATES)),
-            )
-        )
-        or 0
-    )
+    return session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(condition)) or 0
 
 
 def refresh_priority(
