@@ -18,7 +18,7 @@ def content_security_policy(nonce: str) -> str:
         [
             "default-src 'self'",
             # 'wasm-unsafe-eval' lets the vendored ZXing WebAssembly scanner compile (no JS eval).
-        f"script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'",
+            f"script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'",
             "style-src 'self'",
             "img-src 'self' data: blob:",
             "media-src 'self' blob:",

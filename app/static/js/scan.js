@@ -1,6 +1,8 @@
-/* Live camera scanning where the browser offers BarcodeDetector. The page works without it:
-   the photo button and the digits field are plain forms. A code is accepted only after two
-   identical reads in a row with a valid GS1 check digit. */
+/* Live camera scanning with the browser's BarcodeDetector or, where there is none (iOS Safari,
+   Firefox), the vendored ZXing WebAssembly ponyfill under /static/vendor/barcode-detector/ (loaded
+   from our own server only, never a CDN). The page works without either: the photo button and the
+   digits field are plain forms. A code is accepted only after two identical reads in a row with a
+   valid GS1 check digit. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -22,49 +24,91 @@
     return (10 - (sum % 10)) % 10 === Number(code.slice(-1));
   }
 
-  if (!section || !("BarcodeDetector" in window) || !navigator.mediaDevices) { return; }
-  section.hidden = false;
-  var startButton = document.getElementById("camera-start");
-  var stopButton = document.getElementById("camera-stop");
-  var box = document.getElementById("camera-box");
-  var video = document.getElementById("camera-video");
-  var status = document.getElementById("camera-status");
-  var stream = null, timer = null, last = null;
-  var detector = new window.BarcodeDetector({ formats: ["ean_13", "ean_8", "upc_a", "upc_e", "qr_code"] });
+  var FORMATS = ["ean_13", "ean_8", "upc_a", "upc_e", "qr_code"];
 
-  function stop() {
-    if (timer) { clearTimeout(timer); timer = null; }
-    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
-    box.hidden = true; startButton.hidden = false;
+  /* Loads the ponyfill (a classic script: allowed by script-src 'self' and our nonce), points ZXing
+     at the .wasm next to it and compiles it. Resolves with the BarcodeDetector class once it can
+     really decode; rejects otherwise (old browser, no WebAssembly, file missing, CSP without
+     'wasm-unsafe-eval'), and then the camera section simply stays hidden. */
+  function loadPonyfill(url) {
+    return new Promise(function (resolve, reject) {
+      if (!url || typeof WebAssembly !== "object") { reject(new Error("no ponyfill")); return; }
+      var tag = document.createElement("script");
+      tag.src = url;
+      tag.async = true;
+      if (script.nonce) { tag.nonce = script.nonce; }
+      tag.onload = resolve;
+      tag.onerror = reject;
+      document.head.appendChild(tag);
+    }).then(function () {
+      var api = window.BarcodeDetectionAPI;
+      if (!api || !api.BarcodeDetector || !api.prepareZXingModule) { throw new Error("no ponyfill"); }
+      var base = new URL(url, window.location.href);
+      return Promise.resolve(api.prepareZXingModule({
+        overrides: {
+          locateFile: function (path, prefix) {
+            return /\.wasm$/.test(path) ? new URL(path, base).href : prefix + path;
+          }
+        },
+        fireImmediately: true
+      })).then(function (module) {
+        if (!module) { throw new Error("ZXing did not load"); }
+        return api.BarcodeDetector;
+      });
+    });
   }
 
-  function accept(value) {
-    stop();
-    window.location.href = script.dataset.verifyUrl + "?code=" + encodeURIComponent(value);
+  if (!section || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { return; }
+  if ("BarcodeDetector" in window) {
+    setUp(window.BarcodeDetector);
+  } else {
+    loadPonyfill(script.dataset.ponyfillUrl).then(setUp, function () { /* stays hidden */ });
   }
 
-  function tick() {
-    detector.detect(video).then(function (codes) {
-      var found = null;
-      for (var i = 0; i < codes.length; i++) {
-        var value = codes[i].rawValue;
-        if (codes[i].format === "qr_code" || validCheckDigit(value)) { found = value; break; }
-      }
-      if (found !== null && found === last) { accept(found); return; }
-      if (found !== null) { status.textContent = script.dataset.msgSeen.replace("{code}", found); }
-      last = found;
-      timer = setTimeout(tick, 150);
-    }).catch(function () { timer = setTimeout(tick, 300); });
-  }
+  function setUp(Detector) {
+    section.hidden = false;
+    var startButton = document.getElementById("camera-start");
+    var stopButton = document.getElementById("camera-stop");
+    var box = document.getElementById("camera-box");
+    var video = document.getElementById("camera-video");
+    var status = document.getElementById("camera-status");
+    var stream = null, timer = null, last = null;
+    var detector = new Detector({ formats: FORMATS });
 
-  startButton.addEventListener("click", function () {
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
-      .then(function (s) {
-        stream = s; video.srcObject = s; box.hidden = false; startButton.hidden = true;
-        return video.play();
-      })
-      .then(tick)
-      .catch(function () { status.textContent = script.dataset.msgDenied; box.hidden = false; });
-  });
-  stopButton.addEventListener("click", stop);
+    function stop() {
+      if (timer) { clearTimeout(timer); timer = null; }
+      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+      box.hidden = true; startButton.hidden = false;
+    }
+
+    function accept(value) {
+      stop();
+      window.location.href = script.dataset.verifyUrl + "?code=" + encodeURIComponent(value);
+    }
+
+    function tick() {
+      detector.detect(video).then(function (codes) {
+        var found = null;
+        for (var i = 0; i < codes.length; i++) {
+          var value = codes[i].rawValue;
+          if (codes[i].format === "qr_code" || validCheckDigit(value)) { found = value; break; }
+        }
+        if (found !== null && found === last) { accept(found); return; }
+        if (found !== null) { status.textContent = script.dataset.msgSeen.replace("{code}", found); }
+        last = found;
+        timer = setTimeout(tick, 150);
+      }).catch(function () { timer = setTimeout(tick, 300); });
+    }
+
+    startButton.addEventListener("click", function () {
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+        .then(function (s) {
+          stream = s; video.srcObject = s; box.hidden = false; startButton.hidden = true;
+          return video.play();
+        })
+        .then(tick)
+        .catch(function () { status.textContent = script.dataset.msgDenied; box.hidden = false; });
+    });
+    stopButton.addEventListener("click", stop);
+  }
 })();
