@@ -70,6 +70,10 @@ VERIFICATION = {
         "product": _NULLABLE_OBJECT,
         "brand": _NULLABLE_OBJECT,
         "certifications": {"type": "array", "items": {"type": "object"}},
+        "decode_ms": {
+            "type": ["number", "null"],
+            "description": "time spent reading the photo, in milliseconds",
+        },
         "decoded": {
             "type": "array",
             "items": {
@@ -78,7 +82,12 @@ VERIFICATION = {
                     "symbology": {"type": "string"},
                     "text": {"type": "string"},
                     "engine": {"type": "string"},
-                    "pass": {"type": "string"},
+                    "pass": {"type": "string", "description": "the reader's pass that found it"},
+                    "confirmed_by": {
+                        "type": ["string", "null"],
+                        "description": "the second pass that confirmed a read "
+                        "made under heavy image processing",
+                    },
                 },
             },
         },

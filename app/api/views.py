@@ -120,9 +120,16 @@ def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
             for c in facts.certifications
         ],
         "decoded": [
-            {"symbology": d.symbology, "text": d.text, "engine": d.engine, "pass": d.pass_name}
+            {
+                "symbology": d.symbology,
+                "text": d.text,
+                "engine": d.engine,
+                "pass": d.pass_name,
+                "confirmed_by": d.confirmed_by or None,
+            }
             for d in result.decoded
         ],
+        "decode_ms": result.decode_ms,
     }
 
 

@@ -82,6 +82,8 @@ def test_photo_post(client, sample_registry) -> None:
     assert body["level"] == "TRUSTED"
     assert body["decoded"][0]["text"] == VINAMILK_PRODUCT
     assert body["decoded"][0]["engine"] in ("zxing-cpp", "zbar")
+    assert body["decoded"][0]["pass"]
+    assert 0 < body["decode_ms"] < 5000
 
 
 def test_photo_post_not_an_image_is_422(client) -> None:
