@@ -44,7 +44,6 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if overrides:
         app.config.from_mapping(overrides)
     if app.config["ENV_NAME"] == "production":
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config["SESSION_COOKIE_SECURE"] = True
     if not app.config.get("SECRET_KEY"):
         if app.config["ENV_NAME"] == "production":
@@ -78,9 +77,7 @@ def register_extensions(app: Flask) -> None:
         app, db, render_as_batch=True, directory=str(Path(app.root_path).parent / "migrations")
     )
     csrf.init_app(app)
-    babel.init_app(
-        app, locale_selector=i18n.select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh"
-    )
+    babel.init_app(app, locale_selector=i18n.select_locale)  # time zone: BABEL_DEFAULT_TIMEZONE
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from complaints.deadlines import VIETNAM
+
+LOCAL_TZ = VIETNAM  # one definition, in the core
 
 
 def utc_now() -> dt.datetime:

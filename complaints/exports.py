@@ -21,7 +21,6 @@ from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.constants
@@ -31,11 +30,12 @@ from PIL import Image
 from barcode_db.messages import N_
 from barcode_db.verdict import LEVEL_TITLES, Level
 from complaints import areas
+from complaints.deadlines import VIETNAM
 from complaints.models import Complaint, ComplaintEvent, EventKind
 from complaints.snapshot import snapshot_messages
 from complaints.storage import PhotoStore
 from complaints.tracking import format_tracking_code
-from complaints.workflow import CATEGORY_NAMES, Status
+from complaints.workflow import CATEGORY_NAMES, STATUS_NAMES
 
 __all__ = [
     "EVENT_NAMES",
@@ -61,7 +61,7 @@ __all__ = [
 Cell = str | int | None
 Translate = Callable[[str], str]
 
-LOCAL_TZ: Final = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_TZ: Final = VIETNAM
 THUMBNAIL_LONG_SIDE: Final = 1200
 """Longest side, in pixels, of a photo in a PDF case file."""
 THUMBNAIL_JPEG_QUALITY: Final = 80
@@ -111,16 +111,6 @@ PERSONAL_COLUMNS: Final[tuple[Column, ...]] = (
 )
 """Appended to :data:`EXPORT_COLUMNS` only when personal data is asked for (and allowed)."""
 
-STATUS_NAMES: Final[dict[Status, str]] = {
-    Status.NEW: N_("New"),
-    Status.TRIAGED: N_("Triaged"),
-    Status.NEEDS_INFO: N_("Needs information"),
-    Status.REFERRED: N_("Referred"),
-    Status.CONFIRMED: N_("Confirmed"),
-    Status.DISMISSED: N_("Dismissed"),
-    Status.DUPLICATE: N_("Duplicate"),
-}
-"""Short status names for staff and inspectors (the public reads ``PUBLIC_STATUS``)."""
 
 EVENT_NAMES: Final[dict[EventKind, str]] = {
     EventKind.FILED: N_("Filed"),

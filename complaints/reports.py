@@ -20,7 +20,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -28,10 +27,11 @@ from sqlalchemy.orm import Session
 from barcode_db.messages import N_
 from barcode_db.textkey import search_key
 from barcode_db.verdict import Level
+from complaints.deadlines import VIETNAM
 from complaints.models import Complaint, ComplaintEvent, EventKind, Signal
 from complaints.workflow import OPEN_STATES, Category, Status
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_TZ = VIETNAM
 #: How many rows the "most complained about" lists keep.
 TOP_N = 10
 MIN_YEAR, MAX_YEAR = 2000, 2999

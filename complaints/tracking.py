@@ -1,6 +1,6 @@
 """Public tracking codes: short enough to read over the phone, impossible to guess.
 
-Ten Crockford base-32 characters (50 random bits), shown as ``XXXXX-XXXXX``. Reading them back is
+Ten Crockford base-32 characters (50 random bits), shown as ``ABCDE-12345``. Reading them back is
 forgiving: case, spaces, dashes and the look-alikes O/I/L are accepted.
 """
 

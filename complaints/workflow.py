@@ -50,6 +50,17 @@ def can_move(current: Status, target: Status) -> bool:
     return target in TRANSITIONS[current]
 
 
+#: Short status names for staff and inspectors, as msgids (shoppers read PUBLIC_STATUS).
+STATUS_NAMES: dict[Status, str] = {
+    Status.NEW: N_("New"),
+    Status.TRIAGED: N_("Triaged"),
+    Status.NEEDS_INFO: N_("Needs information"),
+    Status.REFERRED: N_("Referred"),
+    Status.CONFIRMED: N_("Confirmed"),
+    Status.DISMISSED: N_("Dismissed"),
+    Status.DUPLICATE: N_("Duplicate"),
+}
+
 #: What a shopper reads on the tracking page, as msgids.
 PUBLIC_STATUS: dict[Status, str] = {
     Status.NEW: N_("Received: waiting to be reviewed"),

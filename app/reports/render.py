@@ -19,7 +19,6 @@ from flask_babel import format_date, format_datetime, format_decimal, gettext
 
 from app.clock import LOCAL_TZ
 from app.reports import charts
-from app.staff.views import STATUS_NAMES
 from barcode_db.messages import N_
 from barcode_db.verdict import LEVEL_TITLES, Level
 from complaints.areas import commune, province_names
@@ -30,7 +29,7 @@ from complaints.reports import (
     PeriodKind,
     Report,
 )
-from complaints.workflow import CATEGORY_NAMES
+from complaints.workflow import CATEGORY_NAMES, STATUS_NAMES
 
 #: Headline numbers drawn in the comparison chart (the counts; times and ratings are not).
 COMPARED_COUNTS = ("complaints", "confirmed", "dismissed", "still_open", "overdue")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
@@ -22,7 +23,7 @@ from app.staff.forms import AssignForm, MergeForm, MoveForm, NoteForm, TemplateF
 from barcode_db.messages import N_, Message
 from barcode_db.textkey import search_key
 from complaints import queries
-from complaints.accounts import ROLE_NAMES, Role, User, can_read_contact
+from complaints.accounts import ROLE_NAMES, Role, User, can_read_contact, can_see_area
 from complaints.areas import commune, communes_of, province_names
 from complaints.deadlines import deadline_state
 from complaints.models import (
@@ -44,17 +45,15 @@ from complaints.triage import (
     record_contact_view,
     refresh_priority,
 )
-from complaints.workflow import CATEGORY_NAMES, PUBLIC_STATUS, TRANSITIONS, Category, Status
+from complaints.workflow import (
+    CATEGORY_NAMES,
+    PUBLIC_STATUS,
+    STATUS_NAMES,
+    TRANSITIONS,
+    Category,
+    Status,
+)
 
-STATUS_NAMES = {
-    Status.NEW: N_("New"),
-    Status.TRIAGED: N_("Triaged"),
-    Status.NEEDS_INFO: N_("Needs information"),
-    Status.REFERRED: N_("Referred"),
-    Status.CONFIRMED: N_("Confirmed"),
-    Status.DISMISSED: N_("Dismissed"),
-    Status.DUPLICATE: N_("Duplicate"),
-}
 PAGE_SIZE = 50
 
 
@@ -276,10 +275,18 @@ def _stale(complaint_id: int):
     return _detail(fresh, status=409, error=render_message(message))
 
 
-def _after_change(complaint: Complaint, message: str):
-    refresh_priority(db.session, complaint, calendar=working_calendar(), now=utc_now())
-    db.session.commit()
-    flash(message, "success")
+def _apply(complaint: Complaint, change: Callable[[], None], success: Callable[[], str]):
+    """Run one triage change, refresh the priority and commit; or show why nothing was saved
+    (a refused move, an edit made on an old version, a save racing another)."""
+    try:
+        change()
+        refresh_priority(db.session, complaint, calendar=working_calendar(), now=utc_now())
+        db.session.commit()
+    except TriageRefused as refused:
+        return _refused(complaint, refused)
+    except StaleDataError:
+        return _stale(complaint.id)
+    flash(success(), "success")
     return redirect(url_for("staff.complaint_detail", complaint_id=complaint.id), 303)
 
 
@@ -290,8 +297,9 @@ def complaint_move(complaint_id: int):
     form = MoveForm()
     if not form.validate_on_submit() or form.target.data not in Status.__members__:
         return _detail(complaint, status=400, error=gettext("Choose where to move the complaint."))
-    try:
-        move(
+    return _apply(
+        complaint,
+        lambda: move(
             db.session,
             complaint,
             Status(form.target.data),
@@ -300,15 +308,9 @@ def complaint_move(complaint_id: int):
             note=form.note.data or "",
             public=bool(form.public.data),
             expected_version=form.version.data,
-        )
-        return _after_change(
-            complaint,
-            gettext("Moved to “%(status)s”.", status=gettext(STATUS_NAMES[complaint.status])),
-        )
-    except TriageRefused as refused:
-        return _refused(complaint, refused)
-    except StaleDataError:
-        return _stale(complaint_id)
+        ),
+        lambda: gettext("Moved to “%(status)s”.", status=gettext(STATUS_NAMES[complaint.status])),
+    )
 
 
 @blueprint.post("/complaints/<int:complaint_id>/note")
@@ -346,20 +348,18 @@ def complaint_assign(complaint_id: int):
         if (form.assignee.data or "").isdigit()
         else None
     )
-    try:
-        assign(
+    return _apply(
+        complaint,
+        lambda: assign(
             db.session,
             complaint,
             assignee,
-            actor=current_user,
-            now=utc_now(),  # type: ignore[arg-type]
+            actor=current_user,  # type: ignore[arg-type]
+            now=utc_now(),
             expected_version=form.version.data,
-        )
-        return _after_change(complaint, gettext("Assignment saved."))
-    except TriageRefused as refused:
-        return _refused(complaint, refused)
-    except StaleDataError:
-        return _stale(complaint_id)
+        ),
+        lambda: gettext("Assignment saved."),
+    )
 
 
 @blueprint.post("/complaints/<int:complaint_id>/contact")
@@ -388,22 +388,18 @@ def complaint_merge(complaint_id: int):
             survivor, status=400, error=gettext("Tick the complaints to merge into this one.")
         )
     others = [_complaint_or_404(i) for i in ids if i != survivor.id]
-    try:
-        merge(
+    return _apply(
+        survivor,
+        lambda: merge(
             db.session,
             survivor,
             others,
-            actor=current_user,
-            now=utc_now(),  # type: ignore[arg-type]
+            actor=current_user,  # type: ignore[arg-type]
+            now=utc_now(),
             note=form.note.data or "",
-        )
-        return _after_change(
-            survivor, gettext("%(count)s complaint(s) merged into this one.", count=len(others))
-        )
-    except TriageRefused as refused:
-        return _refused(survivor, refused)
-    except StaleDataError:
-        return _stale(complaint_id)
+        ),
+        lambda: gettext("%(count)s complaint(s) merged into this one.", count=len(others)),
+    )
 
 
 @blueprint.post("/bulk")
@@ -455,8 +451,6 @@ def bulk():
 
 
 def _visible(complaint: Complaint) -> bool:
-    from complaints.accounts import can_see_area
-
     return can_see_area(current_user, complaint.province_code, complaint.commune_code)  # type: ignore[arg-type]
 
 
