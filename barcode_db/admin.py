@@ -277,11 +277,18 @@ def create_company(
     return company
 
 
-def update_company(
-    session: Session, company: Company, fields: CompanyFields, *, actor: str, now: dt.datetime
+def _updated(
+    session: Session,
+    entity: str,
+    row: Any,
+    changes: dict[str, Any],
+    *,
+    actor: str,
+    now: dt.datetime,
+    brands: bool = False,
 ) -> RegistryEvent | None:
-    """Change a company's details; None when nothing changed."""
-    changes = _assign(company, _company_values(session, fields, company), _COMPANY_AUDITED)
+    """The audit event of an update, or None when nothing changed; ``brands`` shows brand ids
+    by name."""
     if not changes:
         return None
     return _record(
@@ -289,10 +296,18 @@ def update_company(
         actor=actor,
         now=now,
         action="update",
-        entity="company",
-        entity_id=company.id,
-        changes=changes,
+        entity=entity,
+        entity_id=row.id,
+        changes=_brand_names(session, changes) if brands else changes,
     )
+
+
+def update_company(
+    session: Session, company: Company, fields: CompanyFields, *, actor: str, now: dt.datetime
+) -> RegistryEvent | None:
+    """Change a company's details; None when nothing changed."""
+    changes = _assign(company, _company_values(session, fields, company), _COMPANY_AUDITED)
+    return _updated(session, "company", company, changes, actor=actor, now=now)
 
 
 # --- prefixes -------------------------------------------------------------------------------------
@@ -519,17 +534,7 @@ def update_product(
     """Change a product's GTIN, name or brand; None when nothing changed."""
     values = _product_values(session, product.company, fields, product)
     changes = _assign(product, values, _PRODUCT_AUDITED)
-    if not changes:
-        return None
-    return _record(
-        session,
-        actor=actor,
-        now=now,
-        action="update",
-        entity="product",
-        entity_id=product.id,
-        changes=_brand_names(session, changes),
-    )
+    return _updated(session, "product", product, changes, actor=actor, now=now, brands=True)
 
 
 # --- certifications -------------------------------------------------------------------------------
@@ -634,16 +639,8 @@ def update_certification(
     """Change a certification; None when nothing changed."""
     values = _certification_values(session, certification.company, fields, certification)
     changes = _assign(certification, values, _CERTIFICATION_AUDITED)
-    if not changes:
-        return None
-    return _record(
-        session,
-        actor=actor,
-        now=now,
-        action="update",
-        entity="certification",
-        entity_id=certification.id,
-        changes=_brand_names(session, changes),
+    return _updated(
+        session, "certification", certification, changes, actor=actor, now=now, brands=True
     )
 
 
