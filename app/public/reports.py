@@ -140,7 +140,8 @@ def report_submit():
     if area_error:
         valid = False
         field = form.commune if form.province.data in province_names() else form.province
-        field.errors = [*field.errors, area_error]
+        if not field.errors:  # one message a field: "choose a province" already says it
+            field.errors = [area_error]
     if not valid:
         return _form_page(form, 400, gettext("Please correct the marked fields."))
     uploads = [
