@@ -6,6 +6,7 @@ from flask import Flask, Response, current_app, request
 from flask_babel import format_date, format_datetime, get_locale, gettext
 
 from barcode_db.messages import Message
+from barcode_db.messages import format_date as day_first
 from barcode_db.models import PROGRAMME_NAMES
 
 LANG_COOKIE = "lang"
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     app.after_request(remember_language)
     app.jinja_env.filters["msg"] = render_message
     app.jinja_env.filters["t"] = translate
+    app.jinja_env.filters["date_vn"] = day_first
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["format_date"] = format_date
     app.jinja_env.globals["format_datetime"] = format_datetime

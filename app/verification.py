@@ -3,7 +3,9 @@ into a :class:`~barcode_db.verdict.Verdict`, used by the pages and by the JSON A
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -16,6 +18,8 @@ from app.extensions import db, limiter, registry_cache
 from barcode_db.decode import DecodedCode, decode_image
 from barcode_db.gtin import ParsedCode, parse_code
 from barcode_db.images import load_image
+from barcode_db.label import LabelReading, OcrUnavailable, label_claims, read_label
+from barcode_db.label_text import Line, find_origin
 from barcode_db.messages import N_, Message
 from barcode_db.prefixes import default_table
 from barcode_db.registry import RegistrySnapshot
@@ -29,12 +33,38 @@ class Verification:
     verdict: Verdict
     decoded: tuple[DecodedCode, ...] = ()
     extra_reasons: tuple[Reason, ...] = field(default_factory=tuple)
-    #: How long reading the photo took (loading and decoding), for a photo verification.
+    #: How long reading the photos took (loading and decoding), for a photo verification.
     decode_ms: float | None = None
+    #: What the label photos say (OCR), for a photo verification.
+    label: LabelReading | None = None
+    #: Different product numbers read on the photos: the shopper chooses, we do not.
+    choices: tuple[ParsedCode, ...] = ()
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
         return self.extra_reasons + self.verdict.reasons
+
+
+def typed_claims(
+    *,
+    brand: str | None = None,
+    made_in_vietnam: bool = False,
+    maker: str | None = None,
+    origin: str | None = None,
+    expires: dt.date | None = None,
+) -> LabelClaims:
+    """What the shopper typed (or corrected) about the label, as claims of theirs."""
+    origin = (origin or "").strip() or None
+    place = find_origin([Line(f"Xuất xứ: {origin}")]) if origin else None
+    return LabelClaims(
+        brand=(brand or "").strip() or None,
+        made_in_vietnam=made_in_vietnam,
+        maker=(maker or "").strip() or None,
+        origin=origin,
+        origin_country=place.country_code if place else None,
+        expires=expires,
+        expires_text=expires.isoformat() if expires else None,
+    )
 
 
 def photo_rate_limit() -> str:
@@ -72,23 +102,63 @@ NO_CODE_IN_PHOTO = Message(
         "in the frame and good light, or type the digits under the bars."
     ),
 )
+PHOTOS_DISAGREE = Message(
+    "codes_disagree",
+    N_(
+        "The photos show different product numbers: %(codes)s. We give no verdict on a number "
+        "that may not be on your product: choose the one on it below, or check one product at a "
+        "time."
+    ),
+)
+LABEL_NOT_READ = Message(
+    "label_not_read",
+    N_("The label text could not be read on this server; only the barcode was checked."),
+)
+#: Photos of one product a shopper may send in one check (front, back, barcode side).
+MAX_LABEL_PHOTOS = 3
 
 
 def verify_photo(data: bytes, *, claims: LabelClaims | None = None) -> Verification:
-    """Decode a label photo and give the verdict for the first product number in it.
+    """One label photo: see :func:`verify_photos`."""
+    return verify_photos([data], claims=claims)
 
-    Raises :class:`barcode_db.images.ImageRejected` for anything that is not a usable image.
+
+def verify_photos(photos: Sequence[bytes], *, claims: LabelClaims | None = None) -> Verification:
+    """Decode the barcode on up to three photos of one product, read their label text, and give
+    the verdict for the one product number on them, with what the label says.
+
+    What the shopper typed (``claims``) takes the place of what was read. Different valid
+    numbers on the photos give no verdict: the shopper is asked to choose. Raises
+    :class:`barcode_db.images.ImageRejected` for anything that is not a usable image.
     """
-    # Leave room in the one-second answer for loading the photo and rendering the page.
     started = time.perf_counter()
-    decoded = tuple(decode_image(load_image(data), time_budget=0.75))
+    images = [load_image(data) for data in photos[:MAX_LABEL_PHOTOS]]
+    # Leave room in the answer for reading the label and rendering the page.
+    decoded = tuple(code for image in images for code in decode_image(image, time_budget=0.75))
     decode_ms = round((time.perf_counter() - started) * 1000, 1)
+    registry = snapshot()
+    typed = claims or LabelClaims()
+    label: LabelReading | None = None
+    extra: tuple[Reason, ...] = ()
+    try:
+        label = read_label(images, registry=registry)
+        claims = label_claims(label).corrected_by(typed)
+    except OcrUnavailable:
+        current_app.logger.exception("the label reader is not installed")
+        extra = (Reason(LABEL_NOT_READ, Tone.INFO),)
+        claims = typed
     candidates = [parse_code(code.text, code.symbology) for code in decoded]
-    chosen = next((p for p in candidates if p.valid), None) or next(iter(candidates), None)
+    numbers = list({p.gtin14: p for p in candidates if p.valid and p.gtin14}.values())
+    if len(numbers) > 1:
+        return _undecided(numbers, decoded, decode_ms, label, claims, extra)
+    chosen = numbers[0] if numbers else next(iter(candidates), None)
     if chosen is None:
-        empty = parse_code("")
         verdict = verdict_for(
-            empty, prefixes=default_table(), registry=snapshot(), today=local_today(), claims=claims
+            parse_code(""),
+            prefixes=default_table(),
+            registry=registry,
+            today=local_today(),
+            claims=claims,
         )
         verdict = Verdict(
             level=Level.UNKNOWN,
@@ -98,8 +168,49 @@ def verify_photo(data: bytes, *, claims: LabelClaims | None = None) -> Verificat
             ),
             facts=verdict.facts,
         )
-        return Verification(verdict=verdict, decoded=decoded, decode_ms=decode_ms)
-    return Verification(verdict=_verdict(chosen, claims), decoded=decoded, decode_ms=decode_ms)
+    else:
+        verdict = _verdict(chosen, claims)
+    return Verification(
+        verdict=verdict,
+        decoded=decoded,
+        decode_ms=decode_ms,
+        label=label,
+        extra_reasons=extra,
+    )
+
+
+def _undecided(
+    numbers: list[ParsedCode],
+    decoded: tuple[DecodedCode, ...],
+    decode_ms: float,
+    label: LabelReading | None,
+    claims: LabelClaims,
+    extra: tuple[Reason, ...],
+) -> Verification:
+    """Several product numbers: no verdict about any, the shopper chooses."""
+    empty = verdict_for(
+        parse_code(""),
+        prefixes=default_table(),
+        registry=snapshot(),
+        today=local_today(),
+        claims=LabelClaims(),
+    )
+    message = Message(
+        PHOTOS_DISAGREE.code,
+        PHOTOS_DISAGREE.msgid,
+        {"codes": ", ".join(p.gtin or "" for p in numbers)},
+    )
+    verdict = Verdict(
+        level=Level.UNKNOWN, reasons=(Reason(message, Tone.WARNING),), facts=empty.facts
+    )
+    return Verification(
+        verdict=verdict,
+        decoded=decoded,
+        decode_ms=decode_ms,
+        label=label,
+        extra_reasons=extra,
+        choices=tuple(numbers),
+    )
 
 
 #: Suspect verifications worth a signal; UNKNOWN only counts for photos (a label with no code).

@@ -1,20 +1,28 @@
 """Brand matching: is the brand read from a label a known brand, a lookalike of one, or neither?
 
-Names are compared on :func:`barcode_db.textkey.match_key`, so case, Vietnamese diacritics and
-punctuation never matter ("Biti's" = "BITIS", "Trung Nguyên" = "trung nguyen").
+Two keys are at work. Brands are *found* on :func:`barcode_db.textkey.match_key` (case, Vietnamese
+diacritics and punctuation aside), so a misspelt or unaccented text still finds its brand. Whether
+what was found is the brand or an imitation of it is then decided on the *spelling*
+(:func:`spelling_difference`): the same letters **with** their diacritics, case and punctuation
+aside ("Biti's" = "BITIS"), and no word split where the brand has none ("Vina milk" is not
+"Vinamilk"). A text with no diacritics at all ("hao hao") is compared without them, because phones
+often type that way; a text whose diacritics differ ("Hảo Hạo") is a lookalike. Imitation labels
+copy genuine barcodes, so a lookalike is a lookalike even on the brand owner's own number: the
+verdict decides that, this module only says what the text is.
 
-The verdict for a text, in order:
+The verdict for a text (:meth:`BrandMatcher.match`), over the runs of whole words in it:
 
-1. EXACT if its whole key is a brand key;
-2. EXACT if a brand key occurs in it as a whole run of words ("Sữa tươi Vinamilk 100%"); the run
-   with the most words wins, then the leftmost;
-3. CLOSE if the whole key scores at least ``close_cutoff`` with :func:`rapidfuzz.fuzz.ratio`
+1. a run whose key is a brand key, or whose letters are a brand's letters ("Vina milk"): EXACT when
+   the spelling is the same, CLOSE (a lookalike) when it differs;
+2. else, a run whose key scores at least ``close_cutoff`` with :func:`rapidfuzz.fuzz.ratio`
    (normalised Indel similarity) against a brand key of at least ``min_fuzzy_length`` characters
-   ("Vinamllk", "Bitis's"). A close lookalike of the whole text also beats a *shorter* brand found
-   in step 2: "Trung Nguyen Legendd" is CLOSE to "Trung Nguyên Legend", not EXACT "Trung Nguyên";
-4. NONE otherwise.
+   ("Vinamllk", "Bitis's"); runs are the whole text and every run of up to one word more than the
+   longest brand ("Sữa tươi Vinamllk 100%");
+3. NONE when no run is either.
 
-Lookalikes are only searched for the whole text, not for runs of words inside a longer text.
+Among several findings the brand with the most words wins ("Trung Nguyen Legendd" is CLOSE to
+"Trung Nguyên Legend", not EXACT "Trung Nguyên"), then the exact one, then the leftmost.
+:meth:`BrandMatcher.find_all` gives every non-overlapping finding of a text (label text read by OCR).
 """
 
 from __future__ import annotations
@@ -24,14 +32,24 @@ import enum
 import itertools
 import math
 import operator
+import re
+import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from barcode_db.textkey import match_key
+from barcode_db.textkey import match_key, search_key
 
-__all__ = ["BrandEntry", "BrandMatch", "BrandMatcher", "MatchKind"]
+__all__ = [
+    "BrandEntry",
+    "BrandMatch",
+    "BrandMatcher",
+    "MatchKind",
+    "SpellingDifference",
+    "has_diacritics",
+    "spelling_difference",
+]
 
 EXACT_SCORE = 100.0
 _EPSILON = 1e-9
@@ -64,6 +82,55 @@ class BrandMatch:
     score: float  # 100 for EXACT, the fuzz.ratio score for CLOSE, 0 for NONE
     # Other entries with the same match key as ``entry`` (same name, other brand ids/companies).
     alternatives: tuple[BrandEntry, ...] = ()
+    # The run of words of ``query`` that matched, exactly as given (the whole text, or a part).
+    seen: str = field(default="", compare=False)
+    # How ``seen`` differs from the brand's spelling (None for EXACT and NONE).
+    difference: SpellingDifference | None = field(default=None, compare=False)
+
+
+class SpellingDifference(enum.StrEnum):
+    """How a text that found a brand differs from the brand's registered spelling."""
+
+    LETTERS = "letters"  # letters added, dropped or changed: "Vinamllk"
+    DIACRITICS = "diacritics"  # the same letters, other diacritics: "Hảo Hạo"
+    SPACING = "spacing"  # a word split where the brand has none: "Vina milk"
+
+
+def has_diacritics(text: str) -> bool:
+    """Whether ``text`` carries any diacritic or đ/Đ (a text typed without them has none)."""
+    return search_key(text) != " ".join(text.casefold().split())
+
+
+def _spelling(text: str) -> tuple[str, frozenset[int]]:
+    """Letters and digits of ``text`` (NFC, case folded) and where word boundaries fall in them."""
+    letters: list[str] = []
+    boundaries: set[int] = set()
+    for char in unicodedata.normalize("NFC", text).casefold():
+        if char.isalnum():
+            letters.append(char)
+        elif letters:
+            boundaries.add(len(letters))
+    boundaries.discard(len(letters))
+    return "".join(letters), frozenset(boundaries)
+
+
+def spelling_difference(seen: str, registered: str) -> SpellingDifference | None:
+    """How ``seen`` differs from the brand name ``registered``; None when it is the same name.
+
+    Case, punctuation and spaces where the brand has a space or punctuation do not count. A text
+    with no diacritics at all is compared with the brand's diacritics taken off.
+    """
+    if not has_diacritics(seen):
+        registered = search_key(registered)
+    seen_letters, seen_boundaries = _spelling(seen)
+    brand_letters, brand_boundaries = _spelling(registered)
+    if seen_letters != brand_letters:
+        if _spelling(search_key(seen))[0] == _spelling(search_key(registered))[0]:
+            return SpellingDifference.DIACRITICS
+        return SpellingDifference.LETTERS
+    if not seen_boundaries <= brand_boundaries:
+        return SpellingDifference.SPACING
+    return None
 
 
 class BrandMatcher:
@@ -90,6 +157,12 @@ class BrandMatcher:
             key: tuple(group) for key, group in grouped.items()
         }
         self._max_words = max((key.count(" ") + 1 for key in self._by_key), default=0)
+        # Brand keys by their letters alone, to find "Vina milk" (a split word) as Vinamilk.
+        self._by_letters: dict[str, str] = {}
+        # Short brands ("TH", "333") are only found as they are written, like in fuzzy matching.
+        for key in self._by_key:
+            if len(key) >= min_fuzzy_length:
+                self._by_letters.setdefault(key.replace(" ", ""), key)
         # Fuzzy candidates sorted by length, so a query only scores keys of a feasible length,
         # with a bitmap (bit i = key i) per character occurrence: "has at least n times <ch>".
         self._fuzzy_keys: list[str] = sorted(
@@ -103,33 +176,75 @@ class BrandMatcher:
         return sum(len(group) for group in self._by_key.values())
 
     def match(self, text: str) -> BrandMatch:
-        """Classify ``text`` as an EXACT brand, a CLOSE lookalike of one, or NONE."""
-        key = match_key(text)
-        if not key:
+        """The best finding in ``text``: a brand (EXACT), a lookalike of one (CLOSE), or NONE."""
+        whole = match_key(text)
+        if not whole:
             return BrandMatch(MatchKind.NONE, text, None, 0.0)
-        if key in self._by_key:
-            return self._result(MatchKind.EXACT, text, key, EXACT_SCORE)
-        contained = self._contained_key(key)
-        close = self._closest_key(key)
-        if close is not None and (contained is None or len(close[0]) > len(contained)):
-            return self._result(MatchKind.CLOSE, text, close[0], close[1])
-        if contained is not None:
-            return self._result(MatchKind.EXACT, text, contained, EXACT_SCORE)
-        return BrandMatch(MatchKind.NONE, text, None, 0.0)
+        found = [finding for _span, finding in self._findings(text)]
+        if whole not in self._by_key and (close := self._closest_key(whole)) is not None:
+            found.append(self._finding(text, text, close[0], close[1]))
+        if not found:
+            return BrandMatch(MatchKind.NONE, text, None, 0.0)
+        return min(found, key=_rank)
 
-    def _result(self, kind: MatchKind, text: str, key: str, score: float) -> BrandMatch:
+    def find_all(self, text: str) -> list[BrandMatch]:
+        """Every brand or lookalike in ``text`` that overlaps no better one, in reading order."""
+        chosen: list[tuple[tuple[int, int], BrandMatch]] = []
+        for span, finding in sorted(self._findings(text), key=lambda pair: _rank(pair[1])):
+            if all(span[1] <= start or span[0] >= end for (start, end), _f in chosen):
+                chosen.append((span, finding))
+        return [finding for _span, finding in sorted(chosen, key=lambda pair: pair[0])]
+
+    def _findings(self, text: str) -> list[tuple[tuple[int, int], BrandMatch]]:
+        """A finding per run of words that is a brand, a spelling of one, or a lookalike."""
+        found = []
+        for run in _word_runs(text, self._max_words + 1):
+            finding = self._exact_run(text, run) or self._close_run(text, run)
+            if finding is not None:
+                found.append((run[0], finding))
+        return found
+
+    def _exact_run(self, text: str, run: _Run) -> BrandMatch | None:
+        """The brand whose key, or letters, the run has: EXACT or a CLOSE spelling of it."""
+        key = run[1]
+        brand_key = key if key in self._by_key else self._by_letters.get(key.replace(" ", ""))
+        if brand_key is None:
+            return None
+        seen = text[run[0][0] : run[0][1]]
+        difference = spelling_difference(seen, self._by_key[brand_key][0].name)
+        if difference is None:
+            return self._result(MatchKind.EXACT, text, brand_key, EXACT_SCORE, seen)
+        # A lookalike's score is that of its key; equal keys (other diacritics) score on spelling.
+        score = fuzz.ratio(key, brand_key)
+        if score >= EXACT_SCORE:
+            name = self._by_key[brand_key][0].name
+            score = min(99.0, fuzz.ratio(_spelling(seen)[0], _spelling(name)[0]))
+        return self._result(MatchKind.CLOSE, text, brand_key, score, seen, difference)
+
+    def _close_run(self, text: str, run: _Run) -> BrandMatch | None:
+        close = self._closest_key(run[1])
+        if close is None:
+            return None
+        return self._finding(text, text[run[0][0] : run[0][1]], close[0], close[1])
+
+    def _finding(self, text: str, seen: str, brand_key: str, score: float) -> BrandMatch:
+        """A fuzzy finding, with how its spelling differs (a fuzzy key is never the same name)."""
+        difference = spelling_difference(seen, self._by_key[brand_key][0].name)
+        return self._result(
+            MatchKind.CLOSE, text, brand_key, score, seen, difference or SpellingDifference.LETTERS
+        )
+
+    def _result(
+        self,
+        kind: MatchKind,
+        text: str,
+        key: str,
+        score: float,
+        seen: str,
+        difference: SpellingDifference | None = None,
+    ) -> BrandMatch:
         first, *others = self._by_key[key]
-        return BrandMatch(kind, text, first, float(score), tuple(others))
-
-    def _contained_key(self, key: str) -> str | None:
-        """The brand key occurring in ``key`` as a run of whole words: most words, then leftmost."""
-        words = key.split(" ")
-        for size in range(min(self._max_words, len(words)), 0, -1):
-            for start in range(len(words) - size + 1):
-                candidate = " ".join(words[start : start + size])
-                if candidate in self._by_key:
-                    return candidate
-        return None
+        return BrandMatch(kind, text, first, float(score), tuple(others), seen, difference)
 
     def _closest_key(self, key: str) -> tuple[str, float] | None:
         """The best fuzzy brand key for the whole ``key`` scoring at least the cutoff."""
@@ -193,6 +308,39 @@ class BrandMatcher:
             if start < end:
                 selected |= at_most[min(misses, most)] & (((1 << (end - start)) - 1) << start)
         return [self._fuzzy_keys[lo + bit] for bit in _set_bits(selected)]
+
+
+#: A run of whole words: its (start, end) in the text and its match key.
+_Run = tuple[tuple[int, int], str]
+_WORD = re.compile(r"\S+")
+_EDGES = re.compile(r"^\W+|\W+$")
+
+
+def _word_runs(text: str, most: int) -> list[_Run]:
+    """Runs of 1 to ``most`` whole words of ``text``, longest first, each trimmed of the
+    punctuation at its ends ("Biti's?" is "Biti's"); words of punctuation alone are no words."""
+    words = []
+    for word in _WORD.finditer(text):
+        trimmed = _EDGES.sub("", word.group())
+        if trimmed:
+            offset = word.group().index(trimmed)
+            words.append((word.start() + offset, word.start() + offset + len(trimmed)))
+    runs: list[_Run] = []
+    for size in range(min(most, len(words)), 0, -1):
+        for first in range(len(words) - size + 1):
+            span = (words[first][0], words[first + size - 1][1])
+            key = match_key(text[span[0] : span[1]])
+            if key:
+                runs.append((span, key))
+    return runs
+
+
+def _rank(finding: BrandMatch) -> tuple[int, int, float, int]:
+    """Order of preference: the brand with most words, then EXACT, the best score, the leftmost."""
+    assert finding.entry is not None
+    words = match_key(finding.entry.name).count(" ") + 1
+    start = finding.query.find(finding.seen) if finding.seen else 0
+    return (-words, 0 if finding.kind is MatchKind.EXACT else 1, -finding.score, start)
 
 
 def _char_tokens(key: str) -> list[tuple[str, int]]:

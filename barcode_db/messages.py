@@ -8,6 +8,7 @@ language (country names, say) are given as :class:`Localized` and resolved at re
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,14 @@ def _resolve(value: Any, translate: Callable[[str], str], lang: str) -> Any:
         return value.get(lang)
     if isinstance(value, Message):
         return value.render(translate, lang)
+    if isinstance(value, dt.date):
+        return format_date(value)
     return value
+
+
+def format_date(value: dt.date) -> str:
+    """A date as Vietnamese labels and readers write it, day first: 12/03/2026."""
+    return value.strftime("%d/%m/%Y")
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,18 @@ few queries; looking things up in it touches no database.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session, selectinload
 
 from barcode_db.matching import BrandEntry, BrandMatcher
 from barcode_db.models import Company, Product, Programme, RegistryState
+from barcode_db.textkey import match_key
 
 #: A GS1 Vietnam company prefix is 893 plus 4 to 7 digits.
 COMPANY_PREFIX_LENGTHS = range(10, 6, -1)
@@ -67,6 +70,8 @@ class RegistrySnapshot:
     products: dict[str, ProductFact] = field(default_factory=dict)
     brand_entries: tuple[BrandEntry, ...] = ()
     matcher: BrandMatcher = field(default_factory=lambda: BrandMatcher(()))
+    #: Company names without their legal form ("sua viet nam"), for names read on labels.
+    company_keys: dict[str, int] = field(default_factory=dict)
 
     def owner_of(self, gtin14: str) -> tuple[CompanyFact, str] | None:
         """The company holding the longest registered company prefix of a GTIN, with that prefix."""
@@ -82,6 +87,37 @@ class RegistrySnapshot:
 
     def company(self, company_id: int) -> CompanyFact:
         return self.companies[company_id]
+
+    def company_named(self, text: str) -> CompanyFact | None:
+        """The registry company a maker's name on a label stands for, if it is one of them.
+
+        Legal forms ("Công ty Cổ phần", "CTY TNHH MTV", "JSC") and a bracketed short name are
+        set aside; the rest must be the same name but for a letter or two (OCR, abbreviations).
+        """
+        key = company_key(text)
+        if not key:
+            return None
+        found = self.company_keys.get(key)
+        if found is None and len(key) >= 6:
+            best = process.extractOne(
+                key, self.company_keys.keys(), scorer=fuzz.ratio, score_cutoff=92
+            )
+            found = self.company_keys[best[0]] if best else None
+        return self.companies.get(found) if found is not None else None
+
+
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_LEGAL_FORMS = re.compile(
+    r"\b(tong cong ty|cong ty|cty|co phan|cp|tnhh|trach nhiem huu han|mot thanh vien|mtv|"
+    r"tap doan|chi nhanh|hop tac xa|htx|co so|nha may|jsc|joint stock company|company|"
+    r"co ltd|ltd|limited|corporation|corp|inc)\b"
+)
+
+
+def company_key(name: str) -> str:
+    """A company's name as compared with what labels print: no legal form, no diacritics."""
+    key = match_key(_BRACKETS.sub(" ", name))
+    return " ".join(_LEGAL_FORMS.sub(" ", key).split())
 
 
 def build_snapshot(
@@ -100,6 +136,7 @@ def build_snapshot(
         products={p.gtin: p for p in products},
         brand_entries=entries,
         matcher=BrandMatcher(entries),
+        company_keys={company_key(c.name): c.id for c in by_id.values() if company_key(c.name)},
     )
 
 

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session, selectinload
 
-from barcode_db.verdict import History
+from barcode_db.verdict import ConfirmedCase, History
 from complaints.accounts import User, area_filter
+from complaints.deadlines import VIETNAM
 from complaints.models import Complaint, ComplaintEvent, EventKind, Signal
 from complaints.workflow import OPEN_STATES, Category, Status
 
@@ -25,8 +26,15 @@ def get_by_idempotency_key(session: Session, key: str) -> Complaint | None:
     return session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == key))
 
 
+#: Confirmed categories that are about the genuine product itself, not a fake carrying its number.
+ABOUT_GENUINE = frozenset({Category.POOR_QUALITY, Category.EXPIRED})
+#: How many confirmed cases a verdict quotes.
+CONFIRMED_SHOWN = 3
+
+
 def fetch_history(session: Session, gtin14: str) -> History:
-    """Confirmed cases and open complaints on one GTIN, for the verdict's REPORTED rule."""
+    """Confirmed cases and open complaints on one GTIN, for the verdict's REPORTED rule, with
+    what a shopper may know of the latest confirmed cases (the label they carried, where, when)."""
     counts: dict[Status, int] = {
         status: number
         for status, number in session.execute(
@@ -35,9 +43,34 @@ def fetch_history(session: Session, gtin14: str) -> History:
             .group_by(Complaint.status)
         )
     }
+    confirmed = counts.get(Status.CONFIRMED, 0)
+    cases: tuple[ConfirmedCase, ...] = ()
+    if confirmed:
+        rows = session.execute(
+            sa.select(
+                Complaint.brand_seen,
+                Complaint.province_code,
+                Complaint.closed_at,
+                Complaint.created_at,
+                Complaint.category,
+            )
+            .where(Complaint.gtin == gtin14, Complaint.status == Status.CONFIRMED)
+            .order_by(Complaint.closed_at.desc(), Complaint.id.desc())
+            .limit(CONFIRMED_SHOWN)
+        )
+        cases = tuple(
+            ConfirmedCase(
+                brand_seen=brand,
+                province_code=province,
+                confirmed_on=(closed or filed).astimezone(VIETNAM).date(),
+                about_genuine=category in ABOUT_GENUINE,
+            )
+            for brand, province, closed, filed, category in rows
+        )
     return History(
-        confirmed_cases=counts.get(Status.CONFIRMED, 0),
+        confirmed_cases=confirmed,
         open_complaints=sum(counts.get(s, 0) for s in OPEN_STATES),
+        confirmed=cases,
     )
 
 

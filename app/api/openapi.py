@@ -4,16 +4,81 @@ from __future__ import annotations
 
 from typing import Any
 
-from barcode_db.verdict import Level
+from barcode_db.verdict import Level, ReportHint, Source
 from complaints.workflow import Category, Status
 
 _REASON = {
     "type": "object",
-    "required": ["code", "tone", "message"],
+    "required": ["code", "tone", "source", "message"],
     "properties": {
         "code": {"type": "string", "description": "Stable reason code, e.g. check_digit."},
         "tone": {"type": "string", "enum": ["good", "info", "warning", "bad"]},
+        "source": {
+            "type": "string",
+            "enum": [source.value for source in Source],
+            "description": "What the reason rests on: the number, the registry, what the shopper "
+            "typed, what was read on the label photo (OCR, not the shopper's word), or the "
+            "association's records.",
+        },
+        "report_category": {
+            "type": ["string", "null"],
+            "enum": [hint.value for hint in ReportHint] + [None],
+            "description": "The complaint category a report about this reason would have.",
+        },
         "message": {"type": "string", "description": "In the language asked for with ?lang."},
+    },
+}
+_DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
+LABEL = {
+    "type": ["object", "null"],
+    "description": "What was read on the label photos (photo verifications only).",
+    "required": ["text", "brands", "maker", "origin", "dates", "vietnamese_text", "ocr_ms"],
+    "properties": {
+        "text": {"type": "string", "description": "All the text read, line by line."},
+        "brands": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["text", "match", "certain", "registry_brand", "company_code"],
+                "properties": {
+                    "text": {"type": "string", "description": "Exactly as read."},
+                    "match": {"type": "string", "enum": ["exact", "close", "none"]},
+                    "certain": {
+                        "type": "boolean",
+                        "description": "Two readings agreed; an unsure finding is not judged on.",
+                    },
+                    "registry_brand": {"type": ["string", "null"]},
+                    "company_code": {"type": ["string", "null"]},
+                },
+            },
+        },
+        "maker": {
+            "type": ["object", "null"],
+            "properties": {
+                "text": {"type": "string"},
+                "role": {"type": "string"},
+                "company_code": {"type": ["string", "null"]},
+            },
+        },
+        "importer": {"type": ["object", "null"], "properties": {"text": {"type": "string"}}},
+        "origin": {
+            "type": ["object", "null"],
+            "properties": {
+                "text": {"type": "string"},
+                "country_code": {"type": ["string", "null"], "description": "ISO 3166-1 alpha-2"},
+            },
+        },
+        "dates": {
+            "type": "object",
+            "required": ["manufactured", "expires"],
+            "properties": {
+                "manufactured": _DATE_OR_NULL,
+                "expires": _DATE_OR_NULL,
+                "certain": {"type": "boolean"},
+            },
+        },
+        "vietnamese_text": {"type": "boolean"},
+        "ocr_ms": {"type": "number", "description": "Time spent reading the label text, ms."},
     },
 }
 _NULLABLE_OBJECT: dict[str, Any] = {"type": ["object", "null"]}
@@ -74,6 +139,17 @@ VERIFICATION = {
             "type": ["number", "null"],
             "description": "time spent reading the photo, in milliseconds",
         },
+        "chosen": {
+            "type": ["string", "null"],
+            "description": "The number decoded from the photos that the verdict is for.",
+        },
+        "choices": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Different product numbers read on the photos: no verdict is given "
+            "about any of them; the shopper chooses.",
+        },
+        "label": LABEL,
         "decoded": {
             "type": "array",
             "items": {
@@ -126,6 +202,27 @@ _CLAIMS = [
         "required": False,
         "schema": {"type": "boolean"},
         "description": "The label claims Made in Vietnam.",
+    },
+    {
+        "name": "maker",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "maxLength": 200},
+        "description": "The maker or responsible company named on the label.",
+    },
+    {
+        "name": "origin",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "maxLength": 80},
+        "description": "The origin on the label (“Xuất xứ”, “Made in”).",
+    },
+    {
+        "name": "expires",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date"},
+        "description": "The expiry date on the label, YYYY-MM-DD.",
     },
 ]
 
@@ -276,10 +373,12 @@ def openapi_document() -> dict[str, Any]:
                                     "type": "object",
                                     "properties": {
                                         "photo": {
-                                            "type": "string",
-                                            "format": "binary",
-                                            "description": "JPEG, PNG, WebP, GIF, BMP or TIFF, "
-                                            "up to 10 MB.",
+                                            "type": "array",
+                                            "maxItems": 3,
+                                            "items": {"type": "string", "format": "binary"},
+                                            "description": "One to three photos of one product "
+                                            "(barcode side, front, back): JPEG, PNG, WebP, GIF, "
+                                            "BMP or TIFF, up to 10 MB each.",
                                         },
                                         "code": {
                                             "type": "string",
@@ -287,6 +386,9 @@ def openapi_document() -> dict[str, Any]:
                                         },
                                         "brand": {"type": "string"},
                                         "made_in_vietnam": {"type": "boolean"},
+                                        "maker": {"type": "string"},
+                                        "origin": {"type": "string"},
+                                        "expires": {"type": "string", "format": "date"},
                                     },
                                 }
                             }
@@ -294,7 +396,8 @@ def openapi_document() -> dict[str, Any]:
                     },
                     "responses": _responses(
                         {
-                            "400": "Neither a photo nor a code.",
+                            "400": "Neither a photo nor a code, more than three photos, or a "
+                            "malformed expiry date.",
                             "413": "The photo is over 10 MB.",
                             "422": "Not an image, a broken image or one with too many pixels.",
                             "429": "Too many requests.",

@@ -17,13 +17,17 @@ from app.i18n import render_message
 from app.public.forms import PHONE_PATTERN
 from app.public.reports import complaint_rate_limit, tracking_rate_limit, validate_area
 from app.verification import (
+    MAX_LABEL_PHOTOS,
     Verification,
     photo_rate_limit,
     record_signal_for,
+    snapshot,
+    typed_claims,
     verify_code,
-    verify_photo,
+    verify_photos,
 )
 from barcode_db.images import ImageRejected
+from barcode_db.label import LabelReading
 from barcode_db.messages import Message
 from barcode_db.models import PROGRAMME_NAMES
 from barcode_db.verdict import LabelClaims
@@ -49,9 +53,72 @@ def _error(status: int, message: str) -> Any:
 
 
 def _claims(source: Any) -> LabelClaims:
-    brand = (source.get("brand") or "").strip()[:120] or None
-    made_in_vn = (source.get("made_in_vietnam") or "").lower() in ("1", "true", "yes", "on")
-    return LabelClaims(brand=brand, made_in_vietnam=made_in_vn)
+    """The label claims of a request's fields (query or form), as the shopper's own."""
+
+    def text(name: str, limit: int) -> str | None:
+        return (source.get(name) or "").strip()[:limit] or None
+
+    expires = None
+    if source.get("expires"):
+        try:
+            expires = dt.date.fromisoformat(source["expires"])
+        except ValueError:
+            raise ClaimsRejected(gettext("“expires” must be a date, YYYY-MM-DD.")) from None
+    return typed_claims(
+        brand=text("brand", 120),
+        made_in_vietnam=(source.get("made_in_vietnam") or "").lower() in ("1", "true", "yes", "on"),
+        maker=text("maker", 200),
+        origin=text("origin", 80),
+        expires=expires,
+    )
+
+
+class ClaimsRejected(ValueError):
+    """A label claim in a request that cannot be read."""
+
+
+def label_json(label: LabelReading | None) -> dict[str, Any] | None:
+    """What was read on the label photos (see the OpenAPI document's ``Label``)."""
+    if label is None:
+        return None
+    return {
+        "text": label.text,
+        "brands": [
+            {
+                "text": b.text,
+                "match": b.kind.value,
+                "certain": b.certain,
+                "registry_brand": b.entry.name if b.entry else None,
+                "company_code": _company_code(b.entry.company_id) if b.entry else None,
+            }
+            for b in label.brands
+        ],
+        "maker": None
+        if label.maker is None
+        else {
+            "text": label.maker.text,
+            "role": label.maker.role.value,
+            "company_code": label.maker.company.code if label.maker.company else None,
+        },
+        "importer": None if label.importer is None else {"text": label.importer.text},
+        "origin": None
+        if label.origin is None
+        else {"text": label.origin.text, "country_code": label.origin.country_code},
+        "dates": {
+            "manufactured": label.dates.manufactured.isoformat()
+            if label.dates.manufactured
+            else None,
+            "expires": label.dates.expires.isoformat() if label.dates.expires else None,
+            "certain": label.dates_certain,
+        },
+        "vietnamese_text": label.vietnamese_text,
+        "ocr_ms": label.ocr_ms,
+    }
+
+
+def _company_code(company_id: int) -> str | None:
+    company = snapshot().companies.get(company_id)
+    return company.code if company else None
 
 
 def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
@@ -72,7 +139,13 @@ def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
         "title": gettext(verdict.title),
         "suspect": verdict.is_suspect,
         "reasons": [
-            {"code": r.code, "tone": r.tone.value, "message": render_message(r.message)}
+            {
+                "code": r.code,
+                "tone": r.tone.value,
+                "source": r.source.value,
+                "report_category": r.report.value if r.report else None,
+                "message": render_message(r.message),
+            }
             for r in result.reasons
         ],
         "text": parsed.text,
@@ -104,7 +177,7 @@ def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
         "brand": None
         if match is None or match.entry is None
         else {
-            "seen": match.query,
+            "seen": match.seen or match.query,
             "match": match.kind.value,
             "name": match.entry.name,
         },
@@ -130,6 +203,9 @@ def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
             for d in result.decoded
         ],
         "decode_ms": result.decode_ms,
+        "chosen": parsed.gtin if result.decoded and not result.choices else None,
+        "choices": [p.gtin for p in result.choices],
+        "label": label_json(result.label),
     }
 
 
@@ -139,7 +215,11 @@ def verify_get():
         return _error(400, gettext("Give the barcode number as ?code=..."))
     with force_locale(_lang()):
         code = request.args["code"]
-        result = verify_code(code, claims=_claims(request.args))
+        try:
+            claims = _claims(request.args)
+        except ClaimsRejected as rejected:
+            return _error(400, str(rejected))
+        result = verify_code(code, claims=claims)
         record_signal_for(result, from_photo=False)
         return jsonify(verification_json(result, code))
 
@@ -148,22 +228,32 @@ def verify_get():
 @limiter.shared_limit(photo_rate_limit, scope="photo-verify")
 def verify_post():
     with force_locale(_lang()):
-        upload = request.files.get("photo")
-        if upload is None:
+        try:
+            claims = _claims(request.form)
+        except ClaimsRejected as rejected:
+            return _error(400, str(rejected))
+        uploads = [f for f in request.files.getlist("photo") if f]
+        if not uploads:
             if "code" in request.form:
                 code = request.form["code"]
-                result = verify_code(code, claims=_claims(request.form))
+                result = verify_code(code, claims=claims)
                 record_signal_for(result, from_photo=False)
                 return jsonify(verification_json(result, code))
             return _error(400, gettext("Send a photo as the multipart field “photo”, or a “code”."))
-        data = upload.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
+        if len(uploads) > MAX_LABEL_PHOTOS:
+            return _error(
+                400,
+                gettext("Up to %(count)s photos of one product, please.", count=MAX_LABEL_PHOTOS),
+            )
+        limit = current_app.config["MAX_PHOTO_BYTES"] + 1
         try:
-            result = verify_photo(data, claims=_claims(request.form))
+            result = verify_photos([f.read(limit) for f in uploads], claims=claims)
         except ImageRejected as rejected:
             status = 413 if rejected.message.code == "too_large" else 422
             return _error(status, render_message(rejected.message))
         record_signal_for(result, from_photo=True)
-        return jsonify(verification_json(result, upload.filename or "photo"))
+        names = ", ".join(f.filename or "photo" for f in uploads)
+        return jsonify(verification_json(result, names))
 
 
 @blueprint.get("/v1/areas/<province>/communes")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,21 +29,47 @@ from wtforms.validators import (
 )
 
 from app.clock import local_today
+from app.verification import MAX_LABEL_PHOTOS
 from complaints.workflow import CATEGORY_NAMES, Category
 
 
 class LabelClaimsMixin:
+    """What the label says, as the shopper typed or corrected it (all optional)."""
+
     brand = StringField(
         lazy_gettext("Brand name on the label (optional)"), validators=[Optional(), Length(max=120)]
+    )
+    maker = StringField(
+        lazy_gettext("Maker or company named on the label"),
+        validators=[Optional(), Length(max=200)],
+    )
+    origin = StringField(
+        lazy_gettext("Origin (“Xuất xứ”, “Made in”)"), validators=[Optional(), Length(max=80)]
+    )
+    expires = DateField(
+        lazy_gettext("Expiry date (HSD)"),
+        validators=[Optional()],
+        render_kw={"placeholder": "YYYY-MM-DD"},
     )
     made_in_vietnam = BooleanField(lazy_gettext("The label says “Made in Vietnam”"))
 
 
 class PhotoForm(LabelClaimsMixin, FlaskForm):
-    photo = FileField(
-        lazy_gettext("Photo of the barcode"),
-        validators=[FileRequired(lazy_gettext("Choose or take a photo first."))],
-    )
+    """Up to three photos of one product (barcode side, front, back), all under the name photo."""
+
+    photo = MultipleFileField(lazy_gettext("Photos of the product"))
+
+    def validate_photo(self, field: MultipleFileField) -> None:
+        chosen = [f for f in field.data or () if getattr(f, "filename", "")]
+        if not chosen:
+            raise ValidationError(lazy_gettext("Choose or take a photo first."))
+        if len(chosen) > MAX_LABEL_PHOTOS:
+            raise ValidationError(
+                lazy_gettext(
+                    "Up to %(count)s photos of one product, please.", count=MAX_LABEL_PHOTOS
+                )
+            )
+        field.data = chosen
 
 
 class CodeForm(LabelClaimsMixin, FlaskForm):

@@ -85,6 +85,9 @@ def report_form():
     form.brand.data = (request.args.get("brand") or "")[:120]
     form.province.data = request.args.get("province") or ""
     suggested = CATEGORY_FOR_LEVEL.get(request.args.get("level", ""))
+    if request.args.get("category") in set(Category):
+        # A verdict's reason that deserves a report says what to report (expired, no label…).
+        suggested = Category(request.args["category"])
     if request.args.get("unlabelled"):
         suggested = Category.UNLABELLED
     form.category.data = suggested.value if suggested else None

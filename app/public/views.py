@@ -19,7 +19,14 @@ from app.extensions import db, limiter
 from app.i18n import render_message, set_language_cookie
 from app.public import blueprint
 from app.public.forms import CodeForm, PhotoForm
-from app.verification import photo_rate_limit, record_signal_for, verify_code, verify_photo
+from app.verification import (
+    Verification,
+    photo_rate_limit,
+    record_signal_for,
+    typed_claims,
+    verify_code,
+    verify_photos,
+)
 from barcode_db.images import ImageRejected
 from barcode_db.models import Brand, Company
 from barcode_db.provinces import provinces
@@ -30,9 +37,12 @@ BRANDS_PER_PAGE = 20
 
 
 def _claims(form: CodeForm | PhotoForm) -> LabelClaims:
-    return LabelClaims(
-        brand=(form.brand.data or "").strip() or None,
+    return typed_claims(
+        brand=form.brand.data,
         made_in_vietnam=bool(form.made_in_vietnam.data),
+        maker=form.maker.data,
+        origin=form.origin.data,
+        expires=form.expires.data,
     )
 
 
@@ -61,9 +71,10 @@ def verify_photo_upload():
         return render_template(
             "public/scan.html", code_form=CodeForm(formdata=None), photo_form=form
         ), 400
-    data = form.photo.data.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
+    limit = current_app.config["MAX_PHOTO_BYTES"] + 1
+    photos = [upload.read(limit) for upload in form.photo.data]
     try:
-        result = verify_photo(data, claims=_claims(form))
+        result = verify_photos(photos, claims=_claims(form))
         record_signal_for(result, from_photo=True)
     except ImageRejected as rejected:
         status = 413 if rejected.message.code == "too_large" else 400
@@ -73,7 +84,24 @@ def verify_photo_upload():
             photo_form=form,
             photo_error=render_message(rejected.message),
         ), status
-    return render_template("public/verdict.html", result=result, code_form=CodeForm(formdata=None))
+    return render_template(
+        "public/verdict.html", result=result, code_form=_recheck_form(result, form)
+    )
+
+
+def _recheck_form(result: Verification, typed: PhotoForm) -> CodeForm:
+    """The verdict's "is this what your label says?" form: the number and what was read on the
+    label, with what the shopper typed in its place, ready to correct and check again."""
+    form = CodeForm(formdata=None)
+    parsed = result.verdict.facts.parsed
+    form.code.data = parsed.gtin or parsed.input
+    label = result.label
+    form.brand.data = typed.brand.data or (label.brands[0].text if label and label.brands else "")
+    form.maker.data = typed.maker.data or (label.maker.text if label and label.maker else "")
+    form.origin.data = typed.origin.data or (label.origin.text if label and label.origin else "")
+    form.expires.data = typed.expires.data or (label.dates.expires if label else None)
+    form.made_in_vietnam.data = bool(typed.made_in_vietnam.data)
+    return form
 
 
 @blueprint.get("/brands")

@@ -52,6 +52,8 @@ def test_malformed_number_is_200_with_valid_false(client) -> None:
     assert body["reasons"][0] == {
         "code": "check_digit",
         "tone": "bad",
+        "source": "barcode",
+        "report_category": None,
         "message": "The last digit (the check digit) should be 7, not 4.",
     }
 

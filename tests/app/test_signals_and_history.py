@@ -78,7 +78,11 @@ def test_confirmed_case_makes_the_verdict_reported(client, db_session, sample_re
     add_complaint(db_session, Status.CONFIRMED, VINAMILK_PRODUCT, 1)
     response = client.get(f"/verify?code={VINAMILK_PRODUCT}&lang=en")
     assert 'data-level="REPORTED"' in response.get_data(as_text=True)
-    assert "confirmed 1 counterfeit case(s) with this barcode" in text_of(response)
+    # What was confirmed, where and when, so that buyers of the genuine product can compare.
+    said = text_of(response)
+    assert "11/2026 the association confirmed a counterfeit carrying this barcode" in said
+    assert "found in Thành phố Hồ Chí Minh" in said
+    assert "Do not use the product" not in said
     body = client.get(f"/api/v1/verify?code={VINAMILK_PRODUCT}").get_json()
     assert body["level"] == "REPORTED"
 

@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from barcode_db.matching import BrandEntry, BrandMatch, BrandMatcher, MatchKind
+from barcode_db.matching import (
+    BrandEntry,
+    BrandMatch,
+    BrandMatcher,
+    MatchKind,
+    SpellingDifference,
+    spelling_difference,
+)
 from barcode_db.textkey import match_key
 from tests.support.brands import generate_brand_names
 
@@ -123,8 +130,6 @@ def test_min_fuzzy_length_is_configurable() -> None:
         ("Sữa tươi TH true MILK ít đường", TH_TRUE_MILK),  # the longest brand wins over "TH"
         ("Cà phê Trung Nguyên Legend", LEGEND),  # ... and over "Trung Nguyên"
         ("Mì Hảo Hảo tôm chua cay", HAO_HAO),
-        # The whole text is not close to "Trung Nguyên Legend", so the exact brand inside stands.
-        ("Cà phê Trung Nguyên Legendd", TRUNG_NGUYEN),
     ],
 )
 def test_brand_contained_in_label_text(matcher: BrandMatcher, text: str, entry: BrandEntry) -> None:
@@ -286,5 +291,79 @@ def test_close_match_is_the_best_score(query: str) -> None:
     result = matcher.match(query)
     if result.kind is not MatchKind.CLOSE:
         return
-    best = max(fuzz.ratio(query, key) for key in keys if len(key) >= matcher.min_fuzzy_length)
+    # The lookalike may be the whole text or a run of its words (``seen``): the best for that run.
+    seen = match_key(result.seen)
+    best = max(fuzz.ratio(seen, key) for key in keys if len(key) >= matcher.min_fuzzy_length)
     assert result.score == pytest.approx(best)
+    assert seen == query or seen in query
+
+
+# --- spelling: the same letters with diacritics, or a lookalike (issue 9) ----------------------
+
+CHIN_SU = BrandEntry(11, "Chin-su", 111)
+
+
+@pytest.mark.parametrize(
+    ("seen", "registered", "difference"),
+    [
+        ("Vinamilk", "Vinamilk", None),  # as registered
+        ("VINAMILK", "Vinamilk", None),  # case aside
+        ("BITIS", "Biti's", None),  # punctuation aside
+        ("Biti s", "Biti's", None),  # a space where the brand has punctuation
+        ("CHINSU", "Chin-su", None),  # punctuation dropped altogether
+        ("TH trueMILK", "TH true MILK", None),  # words run together: not an imitator's trick
+        ("hao hao", "Hảo Hảo", None),  # typed with no diacritics at all: compared without
+        ("HẢO HẢO", "Hảo Hảo", None),
+        ("Ha\u0309o Ha\u0309o", "Hảo Hảo", None),  # decomposed (NFD) text
+        ("Hảo Hạo", "Hảo Hảo", SpellingDifference.DIACRITICS),  # one tone mark changed
+        ("Hảo Hao", "Hảo Hảo", SpellingDifference.DIACRITICS),  # one dropped, others kept
+        ("Trung Nguyèn", "Trung Nguyên", SpellingDifference.DIACRITICS),
+        ("Vinamílk", "Vinamilk", SpellingDifference.DIACRITICS),  # an accent the brand lacks
+        ("Vinamllk", "Vinamilk", SpellingDifference.LETTERS),
+        ("Vinamiik", "Vinamilk", SpellingDifference.LETTERS),
+        ("Vinammilk", "Vinamilk", SpellingDifference.LETTERS),  # doubled letter
+        ("Vina milk", "Vinamilk", SpellingDifference.SPACING),  # a word split in two
+        ("Hảo Hảoo", "Hảo Hảo", SpellingDifference.LETTERS),
+    ],
+)
+def test_spelling_difference(
+    seen: str, registered: str, difference: SpellingDifference | None
+) -> None:
+    assert spelling_difference(seen, registered) is difference
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "entry", "seen"),
+    [
+        # Lookalikes of the whole text, found by key, then told apart by spelling.
+        ("Hảo Hạo", MatchKind.CLOSE, HAO_HAO, "Hảo Hạo"),
+        ("Vina milk", MatchKind.CLOSE, VINAMILK, "Vina milk"),
+        ("Trung Nguyèn", MatchKind.CLOSE, TRUNG_NGUYEN, "Trung Nguyèn"),
+        ("hao hao", MatchKind.EXACT, HAO_HAO, "hao hao"),
+        ("CHINSU", MatchKind.EXACT, CHIN_SU, "CHINSU"),
+        # Lookalikes inside longer text: the run of words is quoted exactly as written.
+        ("Sữa tươi Vinamllk 100%", MatchKind.CLOSE, VINAMILK, "Vinamllk"),
+        ("Mì Hảo Hạo tôm chua cay", MatchKind.CLOSE, HAO_HAO, "Hảo Hạo"),
+        ("Sữa tươi Vina milk 180 ml", MatchKind.CLOSE, VINAMILK, "Vina milk"),
+        ("Cà phê Trung Nguyên Legendd", MatchKind.CLOSE, LEGEND, "Trung Nguyên Legendd"),
+        # The genuine brand inside text beats a lookalike reading of it plus a neighbour word.
+        ("Vinamilk 1 lít", MatchKind.EXACT, VINAMILK, "Vinamilk"),
+    ],
+)
+def test_spelling_decides_exact_or_lookalike(
+    text: str, kind: MatchKind, entry: BrandEntry, seen: str
+) -> None:
+    result = BrandMatcher([*BRANDS, CHIN_SU]).match(text)
+    assert (result.kind, result.entry, result.seen) == (kind, entry, seen)
+    assert (result.difference is None) == (kind is MatchKind.EXACT)
+
+
+def test_find_all_gives_every_brand_and_lookalike_in_reading_order(matcher: BrandMatcher) -> None:
+    found = matcher.find_all("Vinamllk — sữa của Biti's? Không, Hảo Hảo và TH true MILK")
+    assert [(f.kind, f.entry, f.seen) for f in found] == [
+        (MatchKind.CLOSE, VINAMILK, "Vinamllk"),
+        (MatchKind.EXACT, BITIS, "Biti's"),
+        (MatchKind.EXACT, HAO_HAO, "Hảo Hảo"),
+        (MatchKind.EXACT, TH_TRUE_MILK, "TH true MILK"),
+    ]
+    assert matcher.find_all("Sữa tươi tiệt trùng có đường 180 ml") == []

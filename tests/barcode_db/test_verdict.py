@@ -11,7 +11,15 @@ from barcode_db.matching import BrandEntry
 from barcode_db.models import Programme
 from barcode_db.prefixes import default_table
 from barcode_db.registry import CertificationFact, CompanyFact, ProductFact, build_snapshot
-from barcode_db.verdict import History, LabelClaims, Level, verdict_for
+from barcode_db.verdict import (
+    ConfirmedCase,
+    History,
+    LabelClaims,
+    Level,
+    ReportHint,
+    Source,
+    verdict_for,
+)
 from tests.support.factories import with_check_digit
 
 TODAY = dt.date(2026, 11, 26)
@@ -122,8 +130,8 @@ def codes(v) -> list[str]:
             Level.LOOKALIKE,
             {"check_digit", "brand_lookalike"},
         ),
-        # a typo of the owner's own brand is not an accusation
-        (MILK_GTIN, LabelClaims(brand="Vinamiik"), Level.TRUSTED, {"brand_close_to_owner"}),
+        # a lookalike of the owner's own brand on the owner's number: imitations copy barcodes
+        (MILK_GTIN, LabelClaims(brand="Vinamiik"), Level.LOOKALIKE, {"brand_lookalike"}),
         # a brand not in the registry: nothing to compare
         (VN_UNLISTED, LabelClaims(brand="Nhãn Lạ"), Level.VIETNAMESE, {"brand_not_in_registry"}),
         # "Made in Vietnam" on a foreign-licensed number: shown, not a fault
@@ -193,3 +201,328 @@ def test_no_reason_calls_a_product_fake_outright() -> None:
         text = " ".join(r.message.render() for r in verdict(code, claims=claims).reasons)
         assert "cannot prove" in text
         assert " is fake" not in text and " is a counterfeit" not in text
+
+
+# --- what imitators change (issue 9): the label against the number -----------------------------
+
+VNM = CompanyFact(
+    id=11,
+    code="VNM",
+    name="Công ty Cổ phần Sữa Việt Nam",
+    tax_code=None,
+    address="",
+    province_code="79",
+    prefixes=("8934673",),
+    brands=("Vinamilk",),
+    certifications=(),
+    is_sample=False,
+)
+ACV = CompanyFact(
+    id=12,
+    code="ACV",
+    name="Công ty Cổ phần Acecook Việt Nam",
+    tax_code=None,
+    address="",
+    province_code="79",
+    prefixes=("8934563",),
+    brands=("Hảo Hảo",),
+    certifications=(),
+    is_sample=False,
+)
+THM = CompanyFact(
+    id=13,
+    code="THM",
+    name="Công ty Cổ phần Sữa TH",
+    tax_code=None,
+    address="",
+    province_code="40",
+    prefixes=("8936024",),
+    brands=("TH true MILK",),
+    certifications=(),
+    is_sample=False,
+)
+HAB = CompanyFact(
+    id=14,
+    code="HAB",
+    name="Tổng Công ty Cổ phần Bia - Rượu - Nước giải khát Hà Nội",
+    tax_code=None,
+    address="",
+    province_code="01",
+    prefixes=("8934588",),
+    brands=("Bia Hà Nội",),
+    certifications=(),
+    is_sample=False,
+)
+SAMPLE_LIKE = build_snapshot(
+    version=1,
+    companies=[VNM, ACV, THM, HAB],
+    products=[
+        ProductFact("08934673000017", "Sữa tươi Vinamilk 180 ml", "Vinamilk", 11),
+        ProductFact("08934563138165", "Mì Hảo Hảo tôm chua cay", "Hảo Hảo", 12),
+        ProductFact("08936024000127", "Sữa tươi TH true MILK 180 ml", "TH true MILK", 13),
+    ],
+    brand_entries=[
+        BrandEntry(1, "Vinamilk", 11),
+        BrandEntry(2, "Hảo Hảo", 12),
+        BrandEntry(3, "TH true MILK", 13),
+        BrandEntry(4, "Bia Hà Nội", 14),
+    ],
+)
+VINAMILK_GTIN = "8934673000017"
+HAO_HAO_GTIN = "8934563138165"
+TH_GTIN = "8936024000127"
+HABECO_GTIN = with_check_digit("893458800012")
+SWISS = with_check_digit("761000000001")  # GS1 Switzerland
+LABEL = Source.LABEL
+
+
+def sample_verdict(code: str, claims: LabelClaims | None = None, history: History | None = None):
+    return verdict_for(
+        parse_code(code),
+        prefixes=default_table(),
+        registry=SAMPLE_LIKE,
+        today=TODAY,
+        claims=claims,
+        history=history,
+    )
+
+
+def said(result) -> str:
+    return "\n".join(r.message.render() for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("code", "claims", "level", "must_say", "quoted"),
+    [
+        # One letter off on the owner's own number: a lookalike, quoted as written.
+        (
+            VINAMILK_GTIN,
+            LabelClaims(brand="Vinamllk"),
+            Level.LOOKALIKE,
+            "brand_lookalike",
+            "Vinamllk",
+        ),
+        (
+            VINAMILK_GTIN,
+            LabelClaims(brand="Vinamiik"),
+            Level.LOOKALIKE,
+            "brand_lookalike",
+            "Vinamiik",
+        ),
+        # A word split in two is not the brand either.
+        (
+            VINAMILK_GTIN,
+            LabelClaims(brand="Vina milk"),
+            Level.LOOKALIKE,
+            "brand_lookalike",
+            "Vina milk",
+        ),
+        # One tone mark off: the label is quoted with its own marks, never corrected.
+        (HAO_HAO_GTIN, LabelClaims(brand="Hảo Hạo"), Level.LOOKALIKE, "brand_lookalike", "Hảo Hạo"),
+        # Typed without any diacritics: a phone's way of typing, the genuine brand.
+        (
+            HAO_HAO_GTIN,
+            LabelClaims(brand="hao hao"),
+            Level.TRUSTED,
+            "brand_matches_owner",
+            "Hảo Hảo",
+        ),
+        # Another brand on a product the registry lists under Vinamilk.
+        (
+            VINAMILK_GTIN,
+            LabelClaims(brand="Dutch Lady"),
+            Level.MISMATCH,
+            "product_brand_differs",
+            "Dutch Lady",
+        ),
+        # A lookalike on another company's number: the imitated brand is named, its owner is not.
+        (
+            HABECO_GTIN,
+            LabelClaims(brand="Vinamllk"),
+            Level.LOOKALIKE,
+            "brand_lookalike",
+            "Vinamllk",
+        ),
+        # A trusted brand on another owner's number: both names side by side.
+        (
+            TH_GTIN,
+            LabelClaims(brand="Vinamilk"),
+            Level.MISMATCH,
+            "brand_mismatch",
+            "Công ty Cổ phần Sữa TH",
+        ),
+        # A lookalike read on the label (OCR) says it was read and asks to check.
+        (
+            VINAMILK_GTIN,
+            LabelClaims(brand="Vinamllk", brand_source=LABEL, label_read=True, label_has_text=True),
+            Level.LOOKALIKE,
+            "brand_lookalike",
+            "letter by letter",
+        ),
+    ],
+)
+def test_label_brand_against_the_number(code, claims, level, must_say, quoted) -> None:
+    result = sample_verdict(code, claims)
+    assert result.level is level, codes(result)
+    assert must_say in codes(result)
+    assert quoted in said(result)
+    assert "was read as" not in said(result)
+
+
+def test_a_lookalike_never_names_the_real_company_as_its_owner() -> None:
+    result = sample_verdict(HABECO_GTIN, LabelClaims(brand="Vinamllk"))
+    assert result.facts.claimed_company is None
+    assert result.facts.lookalike_of is not None and result.facts.lookalike_of.name == "Vinamilk"
+    assert "Sữa Việt Nam" not in said(result)
+
+
+def test_a_lookalike_reason_offers_an_imitation_report_and_keeps_its_source() -> None:
+    typed = sample_verdict(VINAMILK_GTIN, LabelClaims(brand="Vinamllk"))
+    read = sample_verdict(VINAMILK_GTIN, LabelClaims(brand="Vinamllk", brand_source=LABEL))
+    for result, source in ((typed, Source.TYPED), (read, LABEL)):
+        reason = next(r for r in result.reasons if r.code == "brand_lookalike")
+        assert (reason.source, reason.report) == (source, ReportHint.IMITATION)
+    registry_reason = next(r for r in typed.reasons if r.code == "registry_owner")
+    assert registry_reason.source is Source.REGISTRY
+
+
+CONFIRMED_FAKE = ConfirmedCase(
+    brand_seen="Vinamilk", province_code="01", confirmed_on=dt.date(2026, 10, 3)
+)
+
+
+def test_a_confirmed_counterfeit_says_what_was_confirmed_and_how_to_tell() -> None:
+    history = History(confirmed_cases=1, confirmed=(CONFIRMED_FAKE,))
+    result = sample_verdict(TH_GTIN, history=history)
+    assert result.level is Level.REPORTED
+    text = said(result)
+    assert "“Vinamilk”" in text and "Hà Nội" in text and "10/2026" in text
+    assert "TH true MILK" in text  # how the genuine product differs
+    assert "not use" not in text
+
+
+def test_the_genuine_brand_on_the_label_is_not_the_confirmed_counterfeit() -> None:
+    history = History(confirmed_cases=1, confirmed=(CONFIRMED_FAKE,))
+    result = sample_verdict(TH_GTIN, LabelClaims(brand="TH true MILK"), history)
+    assert result.level is Level.TRUSTED
+    assert "confirmed_other_label" in codes(result)
+
+
+def test_a_confirmed_problem_of_the_genuine_product_itself_is_reported_as_such() -> None:
+    case = ConfirmedCase("TH true MILK", "40", dt.date(2026, 9, 1), about_genuine=True)
+    result = sample_verdict(TH_GTIN, LabelClaims(brand="TH true MILK"), History(1, 0, (case,)))
+    assert result.level is Level.REPORTED
+    assert "confirmed_genuine_problem" in codes(result)
+    assert "Nghệ An" in said(result)
+
+
+READ = {"label_read": True, "label_has_text": True}
+
+
+@pytest.mark.parametrize(
+    ("code", "claims", "level", "present", "absent"),
+    [
+        # The maker named on the label owns the number.
+        (
+            VINAMILK_GTIN,
+            LabelClaims(maker="CÔNG TY CP SỮA VIỆT NAM", maker_source=LABEL, **READ),
+            Level.TRUSTED,
+            {"maker_matches_owner"},
+            {"no_maker_no_origin", "maker_mismatch"},
+        ),
+        # A registry company named as maker on another company's number.
+        (
+            TH_GTIN,
+            LabelClaims(maker="Công ty Cổ phần Sữa Việt Nam", maker_source=LABEL, **READ),
+            Level.MISMATCH,
+            {"maker_mismatch"},
+            set(),
+        ),
+        # A maker the registry does not know: shown, not judged.
+        (
+            VINAMILK_GTIN,
+            LabelClaims(maker="Công ty TNHH Thực phẩm Lạ", maker_source=LABEL, **READ),
+            Level.TRUSTED,
+            {"maker_named"},
+            {"maker_mismatch"},
+        ),
+        # Neither maker nor origin on a photo with text: said as what the photo showed.
+        (VINAMILK_GTIN, LabelClaims(**READ), Level.TRUSTED, {"no_maker_no_origin"}, set()),
+        # A photo of only the barcode says so instead.
+        (
+            VINAMILK_GTIN,
+            LabelClaims(label_read=True),
+            Level.TRUSTED,
+            {"photo_only_barcode"},
+            {"no_maker_no_origin"},
+        ),
+        # Typed claims say nothing about what is absent.
+        (
+            VINAMILK_GTIN,
+            LabelClaims(brand="Vinamilk"),
+            Level.TRUSTED,
+            set(),
+            {"no_maker_no_origin"},
+        ),
+        # Imported goods with no Vietnamese text read: the sub-label warning.
+        (
+            SWISS,
+            LabelClaims(origin="Switzerland", origin_country="CH", vietnamese_text=False, **READ),
+            Level.FOREIGN,
+            {"no_vietnamese_sublabel", "origin_read"},
+            {"no_maker_no_origin"},
+        ),
+        (
+            SWISS,
+            LabelClaims(origin="Thụy Sĩ", origin_country="CH", vietnamese_text=True, **READ),
+            Level.FOREIGN,
+            {"origin_read"},
+            {"no_vietnamese_sublabel"},
+        ),
+        # "Xuất xứ: Việt Nam" read on a foreign-licensed number: shown, not a fault.
+        (
+            SWISS,
+            LabelClaims(origin="Việt Nam", origin_country="VN", vietnamese_text=True, **READ),
+            Level.FOREIGN,
+            {"made_in_vn_foreign_number"},
+            set(),
+        ),
+        # An expiry date in the past, and one in the future.
+        (
+            VINAMILK_GTIN,
+            LabelClaims(expires=dt.date(2026, 3, 12), expires_text="HSD: 12/03/2026"),
+            Level.TRUSTED,
+            {"expired"},
+            set(),
+        ),
+        (VINAMILK_GTIN, LabelClaims(expires=TODAY), Level.TRUSTED, set(), {"expired"}),
+        # Expired is said even when the number is unusable.
+        (
+            "8934673000014",
+            LabelClaims(expires=dt.date(2020, 1, 1)),
+            Level.INVALID,
+            {"expired"},
+            set(),
+        ),
+    ],
+)
+def test_what_the_label_shows_and_does_not_show(code, claims, level, present, absent) -> None:
+    result = sample_verdict(code, claims)
+    assert result.level is level, codes(result)
+    assert present <= set(codes(result)), codes(result)
+    assert not absent & set(codes(result)), codes(result)
+
+
+def test_absence_and_expiry_reasons_offer_the_right_report() -> None:
+    hints = {
+        r.code: r.report
+        for claims in (
+            LabelClaims(**READ),
+            LabelClaims(vietnamese_text=False, **READ),
+            LabelClaims(expires=dt.date(2025, 1, 1), expires_source=LABEL),
+        )
+        for r in sample_verdict(SWISS, claims).reasons
+    }
+    assert hints["no_maker_no_origin"] is ReportHint.UNKNOWN_ORIGIN
+    assert hints["no_vietnamese_sublabel"] is ReportHint.NO_VIETNAMESE_LABEL
+    assert hints["expired"] is ReportHint.EXPIRED

@@ -316,3 +316,45 @@ def to_png_bytes(img: Image.Image) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG")
     return out.getvalue()
+
+
+# --- label text for the label reader --------------------------------------------------------------
+
+# Debian's fonts-dejavu-core (installed by scripts/run and scripts/test): proportional, with every
+# Vietnamese letter precomposed.
+_SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+_SANS_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+@cache
+def _sans(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(_SANS_BOLD if bold else _SANS, size)
+
+
+def label_photo(
+    brand: str | None,
+    lines: Sequence[str] = (),
+    *,
+    code: str | None = None,
+    size: tuple[int, int] = (1600, 1200),
+    text_size: int = 34,
+    seed: int = 0,
+) -> Image.Image:
+    """A plain, well-lit photo of a pack's label: the brand large and bold, then ``lines`` of
+    small print, then (if ``code``) an EAN-13. What the label reader must read without fail."""
+    rng = random.Random(seed)
+    photo = Image.new("RGB", size, (226, 232, 238))
+    draw = ImageDraw.Draw(photo)
+    x, y = size[0] // 16, size[1] // 14
+    if brand:
+        draw.text((x, y), brand, font=_sans(round(text_size * 1.0), bold=True), fill=(150, 20, 30))
+        y += round(text_size * 2.0)
+    for line in lines:
+        draw.text((x, y), line, font=_sans(text_size), fill=(20, 30, 60))
+        y += round(text_size * 1.6)
+    if code:
+        symbol = barcode_image(code, scale=1.2)
+        if y + symbol.height > size[1]:
+            raise ValueError("the text and the barcode do not fit in the photo")
+        photo.paste(symbol, (x + rng.randint(0, 20), y + text_size))
+    return photo

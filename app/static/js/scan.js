@@ -7,15 +7,14 @@
   "use strict";
   var script = document.currentScript;
   var section = document.getElementById("camera-section");
-  var photoInput = document.getElementById("photo");
-  var photoForm = document.getElementById("photo-form");
-
-  // A photo chosen is sent at once: one tap less on a phone.
-  if (photoInput && photoForm) {
-    photoInput.addEventListener("change", function () {
-      if (photoInput.files && photoInput.files.length) { photoForm.submit(); }
+  // Chosen photos are named beside their buttons; nothing is sent until "Check the photos", so
+  // the shopper can add the front and the back first.
+  Array.prototype.forEach.call(document.querySelectorAll("#photo-form input[type=file]"), function (input) {
+    var shown = document.getElementById(input.id + "-name");
+    input.addEventListener("change", function () {
+      if (shown) { shown.textContent = input.files && input.files.length ? input.files[0].name : ""; }
     });
-  }
+  });
 
   function validCheckDigit(code) {
     if (!/^\d{8}$|^\d{12,14}$/.test(code)) { return false; }

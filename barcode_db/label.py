@@ -1,0 +1,398 @@
+"""The label reader: OCR of label photos, then what the text says, against the registry.
+
+Tesseract (Debian's ``tesseract-ocr`` with the Vietnamese model ``tesseract-ocr-vie``) reads each
+photo through tesserocr, one API object per thread, built once: loading the model costs far more
+than reading a label. What the text says is found by :mod:`barcode_db.label_text` (maker, origin,
+dates, Vietnamese text) and :class:`barcode_db.matching.BrandMatcher` (brands and lookalikes).
+
+OCR confidence is not a shopper's word, and OCR misreads letters exactly the way imitators change
+them ("Vinamilk" read as "Vinamiilk"). So a brand or a date that would raise a warning is believed
+only when two independent readings agree: the page read, and the same line read again on its own
+at two other sizes. A finding the readings disagree on is kept as *unsure*: the shopper sees it in
+an editable field, the verdict does not rest on it.
+
+Work is bounded by size, not by the clock: every photo is scaled to at most ``MAX_SIDE`` pixels
+on its long side, at most ``MAX_RECHECKED_LINES`` lines are read again, and a photo whose page
+read yields more than ``MAX_LINES`` lines is cut to the most confident ones. Tesseract's own
+timeout (``PAGE_TIMEOUT_MS``) is a guard against a pathological image, not a budget.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from barcode_db.label_text import (
+    LabelDates,
+    Line,
+    Origin,
+    PartyRole,
+    ResponsibleParty,
+    find_dates,
+    find_origin,
+    find_parties,
+    has_vietnamese_text,
+)
+from barcode_db.matching import BrandEntry, BrandMatch, MatchKind
+from barcode_db.registry import CompanyFact, RegistrySnapshot
+from barcode_db.verdict import LabelClaims, Source
+
+__all__ = [
+    "BrandFinding",
+    "LabelReading",
+    "MakerFinding",
+    "OcrUnavailable",
+    "label_claims",
+    "read_label",
+]
+
+#: Longest side a photo is read at: labels' small print stays legible, a 12 MP photo stays fast.
+MAX_SIDE = 2000
+#: Shortest side below which a photo is enlarged first (Tesseract wants ~20 px letters).
+MIN_SIDE = 900
+#: Lines read again on their own to confirm a brand or a date.
+MAX_RECHECKED_LINES = 8
+#: Lines kept from one page read (noise can look like hundreds of lines).
+MAX_LINES = 80
+#: Heights (px) a line is read again at: two other views of the same letters.
+RECHECK_HEIGHTS = (24, 32)
+#: Words below this OCR confidence (0-100) do not make a finding certain.
+MIN_CONFIDENCE = 55.0
+#: Mean confidence of the readings that agree on a lookalike.
+CLOSE_CONFIDENCE = 30.0
+#: A guard, not a budget: a page read that takes longer than this is cut short.
+PAGE_TIMEOUT_MS = 3000
+
+TESSDATA_DIRS = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+)
+
+
+class OcrUnavailable(RuntimeError):
+    """Tesseract or its Vietnamese model is not installed."""
+
+
+@dataclass(frozen=True)
+class BrandFinding:
+    """A run of label words that is a registered brand (EXACT) or a lookalike of one (CLOSE)."""
+
+    text: str  # exactly as read
+    kind: MatchKind  # EXACT (same letters with diacritics) or CLOSE (a lookalike)
+    entry: BrandEntry | None
+    confidence: float  # OCR confidence of the words, 0-100
+    #: Two readings agreed on it; an unsure finding is shown to the shopper, not judged on.
+    certain: bool = True
+
+
+@dataclass(frozen=True)
+class MakerFinding:
+    role: PartyRole
+    text: str
+    company: CompanyFact | None  # the registry company the name matches, if any
+
+
+@dataclass(frozen=True)
+class LabelReading:
+    lines: tuple[Line, ...]
+    brands: tuple[BrandFinding, ...] = ()
+    maker: MakerFinding | None = None
+    importer: MakerFinding | None = None
+    origin: Origin | None = None
+    dates: LabelDates = field(default_factory=LabelDates)
+    #: Dates two readings agreed on; ``dates`` may hold a single, unconfirmed reading.
+    dates_certain: bool = False
+    vietnamese_text: bool = False
+    ocr_ms: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def has_text(self) -> bool:
+        """Whether the photos showed words (digits alone, as under a barcode, are no words)."""
+        return any(sum(ch.isalpha() for ch in line.text) >= 3 for line in self.lines)
+
+
+@dataclass(frozen=True)
+class _PageLine:
+    line: Line
+    box: tuple[int, int, int, int]  # left, top, right, bottom in the prepared image
+    image: Image.Image  # the prepared page it was read on
+
+
+# --- Tesseract ------------------------------------------------------------------------------------
+
+
+def tessdata_dir() -> str:
+    """Where the Vietnamese model lives: ``TESSDATA_PREFIX`` or Debian's folders."""
+    candidates = [os.environ.get("TESSDATA_PREFIX", ""), *TESSDATA_DIRS]
+    for folder in candidates:
+        if folder and (Path(folder) / "vie.traineddata").is_file():
+            return folder
+    raise OcrUnavailable(
+        "Tesseract's Vietnamese model (vie.traineddata) was not found; install tesseract-ocr-vie"
+    )
+
+
+class _Engines(threading.local):
+    page: object | None = None
+    line: object | None = None
+
+
+_engines = _Engines()
+
+
+def _apis() -> tuple[object, object]:
+    """This thread's two Tesseract APIs: one segments pages, one reads single lines."""
+    if _engines.page is None or _engines.line is None:
+        try:
+            from tesserocr import OEM, PSM, PyTessBaseAPI
+        except ImportError as missing:  # pragma: no cover - a broken install
+            raise OcrUnavailable("tesserocr is not installed") from missing
+        path = tessdata_dir()
+        _engines.page = PyTessBaseAPI(path=path, lang="vie", psm=PSM.AUTO, oem=OEM.LSTM_ONLY)
+        _engines.line = PyTessBaseAPI(path=path, lang="vie", psm=PSM.SINGLE_LINE, oem=OEM.LSTM_ONLY)
+    return _engines.page, _engines.line
+
+
+def _prepare(image: Image.Image) -> Image.Image:
+    """Grey, at a size where label print is ~20-60 px tall and a 12 MP photo is not slow."""
+    grey = ImageOps.grayscale(image)
+    long_side, short_side = max(grey.size), min(grey.size)
+    factor = 1.0
+    if long_side > MAX_SIDE:
+        factor = MAX_SIDE / long_side
+    elif short_side < MIN_SIDE:
+        factor = min(2.0, MIN_SIDE / short_side, MAX_SIDE / long_side)
+    if factor != 1.0:
+        size = (max(1, round(grey.width * factor)), max(1, round(grey.height * factor)))
+        grey = grey.resize(size, Image.Resampling.LANCZOS)
+    return grey
+
+
+def _page_lines(page: Image.Image) -> list[_PageLine]:
+    """Tesseract's lines of one prepared page, with their boxes and mean word confidence."""
+    from tesserocr import RIL, iterate_level
+
+    api, _line_api = _apis()
+    api.SetImage(page)  # type: ignore[attr-defined]
+    if not api.Recognize(timeout=PAGE_TIMEOUT_MS):  # type: ignore[attr-defined]
+        return []
+    found: list[_PageLine] = []
+    iterator = api.GetIterator()  # type: ignore[attr-defined]
+    if iterator is None:
+        return []
+    for item in iterate_level(iterator, RIL.TEXTLINE):
+        text = _text_of(functools.partial(item.GetUTF8Text, RIL.TEXTLINE))
+        box = item.BoundingBox(RIL.TEXTLINE)
+        if not text or box is None:
+            continue
+        found.append(_PageLine(Line(text, item.Confidence(RIL.TEXTLINE)), box, page))
+    if len(found) > MAX_LINES:
+        kept = sorted(found, key=lambda p: -p.line.confidence)[:MAX_LINES]
+        found = [p for p in found if p in kept]
+    return found
+
+
+def _text_of(read: Callable[[], str | None]) -> str:
+    """Tesseract's text, or "" where it found none (tesserocr raises then)."""
+    try:
+        return (read() or "").strip()
+    except RuntimeError:
+        return ""
+
+
+def _reread(page_line: _PageLine) -> list[Line]:
+    """The line read again on its own, at each of ``RECHECK_HEIGHTS``."""
+    _api, api = _apis()
+    left, top, right, bottom = page_line.box
+    pad = max(4, (bottom - top) // 4)
+    crop = page_line.image.crop(
+        (
+            max(0, left - pad),
+            max(0, top - pad),
+            min(page_line.image.width, right + pad),
+            min(page_line.image.height, bottom + pad),
+        )
+    )
+    reads = []
+    for height in RECHECK_HEIGHTS:
+        scale = height / max(1, bottom - top)
+        size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
+        view = ImageOps.expand(crop.resize(size, Image.Resampling.LANCZOS), border=12, fill=255)
+        api.SetImage(view)  # type: ignore[attr-defined]
+        text = _text_of(api.GetUTF8Text)  # type: ignore[attr-defined]
+        reads.append(Line(" ".join(text.split()), float(api.MeanTextConf())))  # type: ignore[attr-defined]
+    return reads
+
+
+# --- what the text says ---------------------------------------------------------------------------
+
+
+def _brand_findings(
+    page_lines: Sequence[_PageLine], registry: RegistrySnapshot
+) -> tuple[list[BrandFinding], set[int]]:
+    """Brands on the label, each confirmed by a second reading or marked unsure."""
+    findings: list[BrandFinding] = []
+    rechecked: set[int] = set()
+    for index, page_line in enumerate(page_lines):
+        first = registry.matcher.find_all(page_line.line.text)
+        if not first:
+            continue
+        if len(rechecked) >= MAX_RECHECKED_LINES:
+            break
+        rechecked.add(index)
+        readings = [page_line.line, *_reread(page_line)]
+        per_reading = [registry.matcher.find_all(r.text) for r in readings]
+        entries = {f.entry for found in per_reading for f in found if f.entry is not None}
+        for entry in entries:
+            findings.append(_decide(entry, readings, per_reading))
+    return findings, rechecked
+
+
+def _decide(
+    entry: BrandEntry, readings: Sequence[Line], per_reading: Sequence[Sequence[BrandMatch]]
+) -> BrandFinding:
+    """One brand's finding from several readings of its line.
+
+    EXACT when two readings (or one confident reading that no other contradicts) spell it as
+    registered; CLOSE when two confident readings agree it is not spelt so and none reads the
+    genuine spelling; unsure otherwise.
+    """
+    exact: list[tuple[str, float]] = []
+    close: list[tuple[str, float]] = []
+    for reading, found in zip(readings, per_reading, strict=True):
+        for finding in found:
+            if finding.entry != entry:
+                continue
+            bucket = exact if finding.kind is MatchKind.EXACT else close
+            bucket.append((finding.seen, reading.confidence))
+    confident_exact = [seen for seen, conf in exact if conf >= MIN_CONFIDENCE]
+    confident_close = [seen for seen, conf in close if conf >= MIN_CONFIDENCE]
+    if len(exact) >= 2 or (confident_exact and not confident_close):
+        best = max(exact, key=lambda pair: pair[1])
+        return BrandFinding(best[0], MatchKind.EXACT, entry, best[1], certain=True)
+    # A lookalike: no reading spells the genuine name, and two readings find the same brand
+    # misspelt, reasonably sure of their letters.
+    if not exact and len(close) >= 2 and sum(c for _s, c in close) / len(close) >= CLOSE_CONFIDENCE:
+        spelling, _count = Counter(seen for seen, _c in close).most_common(1)[0]
+        confidence = max(conf for seen, conf in close if seen == spelling)
+        return BrandFinding(spelling, MatchKind.CLOSE, entry, confidence, certain=True)
+    # The readings disagree: say what was most likely read, and that it is unsure.
+    seen, confidence = max(exact + close, key=lambda pair: pair[1])
+    kind = MatchKind.EXACT if (seen, confidence) in exact else MatchKind.CLOSE
+    return BrandFinding(seen, kind, entry, confidence, certain=False)
+
+
+def _confirmed_dates(
+    page_lines: Sequence[_PageLine], lines: Sequence[Line], rechecked: set[int]
+) -> tuple[LabelDates, bool]:
+    """The label's dates, and whether a second reading of their lines gives the same dates."""
+    dates = find_dates(lines)
+    if dates.manufactured is None and dates.expires is None:
+        return dates, False
+    date_lines = [
+        i
+        for i, page_line in enumerate(page_lines)
+        if find_dates([page_line.line]) != LabelDates() and i not in rechecked
+    ][: max(1, MAX_RECHECKED_LINES - len(rechecked))]
+    if not date_lines:
+        return dates, False
+    rereads = {i: _reread(page_lines[i]) for i in date_lines}
+    # Each re-read view replaces its line; the dates must come out the same in some view.
+    for view in range(len(RECHECK_HEIGHTS)):
+        again = [
+            rereads[i][view] if i in rereads else page_line.line
+            for i, page_line in enumerate(page_lines)
+        ]
+        other = find_dates(again)
+        if (other.manufactured, other.expires) == (dates.manufactured, dates.expires):
+            return dates, True
+    return dates, False
+
+
+def _party(
+    parties: Iterable[ResponsibleParty], roles: set[PartyRole], registry: RegistrySnapshot
+) -> MakerFinding | None:
+    for party in parties:
+        if party.role in roles:
+            return MakerFinding(party.role, party.text, registry.company_named(party.text))
+    return None
+
+
+MAKER_ROLES = {PartyRole.MANUFACTURER, PartyRole.RESPONSIBLE, PartyRole.COMPANY}
+IMPORTER_ROLES = {PartyRole.IMPORTER, PartyRole.DISTRIBUTOR}
+
+
+def read_label(images: Sequence[Image.Image], *, registry: RegistrySnapshot) -> LabelReading:
+    """Read what the label photos say: brands, maker, importer, origin, dates, Vietnamese text.
+
+    Several photos (front, back, barcode side) of one product are read as one label.
+    Raises :class:`OcrUnavailable` when Tesseract or its Vietnamese model is missing.
+    """
+    started = time.perf_counter()
+    page_lines: list[_PageLine] = []
+    for image in images:
+        page_lines.extend(_page_lines(_prepare(image)))
+    lines = [p.line for p in page_lines]
+    brands, rechecked = _brand_findings(page_lines, registry)
+    dates, dates_certain = _confirmed_dates(page_lines, lines, rechecked)
+    parties = find_parties(lines)
+    return LabelReading(
+        lines=tuple(lines),
+        brands=tuple(_best_first(brands)),
+        maker=_party(parties, MAKER_ROLES, registry),
+        importer=_party(parties, IMPORTER_ROLES, registry),
+        origin=find_origin(lines),
+        dates=dates,
+        dates_certain=dates_certain,
+        vietnamese_text=has_vietnamese_text(lines),
+        ocr_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+def _best_first(brands: list[BrandFinding]) -> list[BrandFinding]:
+    """Certain findings first, then lookalikes (what needs saying), then by confidence."""
+    seen: set[tuple[BrandEntry | None, MatchKind]] = set()
+    unique = []
+    for finding in sorted(
+        brands,
+        key=lambda f: (not f.certain, f.kind is not MatchKind.CLOSE, -f.confidence),
+    ):
+        if (finding.entry, finding.kind) not in seen:
+            seen.add((finding.entry, finding.kind))
+            unique.append(finding)
+    return unique
+
+
+def label_claims(reading: LabelReading) -> LabelClaims:
+    """What the reading lets the verdict rest on: certain findings only, each marked as read."""
+    certain = [f for f in reading.brands if f.certain]
+    return LabelClaims(
+        brand=certain[0].text if certain else None,
+        brand_source=Source.LABEL,
+        other_brands=tuple(f.text for f in certain[1:]),
+        maker=reading.maker.text if reading.maker else None,
+        maker_source=Source.LABEL,
+        importer=reading.importer.text if reading.importer else None,
+        origin=reading.origin.text if reading.origin else None,
+        origin_country=reading.origin.country_code if reading.origin else None,
+        origin_source=Source.LABEL,
+        expires=reading.dates.expires if reading.dates_certain else None,
+        expires_text=reading.dates.expires_text,
+        expires_source=Source.LABEL,
+        vietnamese_text=reading.vietnamese_text,
+        label_read=True,
+        label_has_text=reading.has_text,
+    )
