@@ -134,7 +134,8 @@ def verify_photos(photos: Sequence[bytes], *, claims: LabelClaims | None = None)
     started = time.perf_counter()
     images = [load_image(data) for data in photos[:MAX_LABEL_PHOTOS]]
     # Leave room in the answer for reading the label and rendering the page.
-    decoded = tuple(code for image in images for code in decode_image(image, time_budget=0.75))
+    per_photo = [decode_image(image, time_budget=0.75) for image in images]
+    decoded = tuple(code for codes in per_photo for code in codes)
     decode_ms = round((time.perf_counter() - started) * 1000, 1)
     registry = snapshot()
     typed = claims or LabelClaims()
@@ -148,7 +149,13 @@ def verify_photos(photos: Sequence[bytes], *, claims: LabelClaims | None = None)
         extra = (Reason(LABEL_NOT_READ, Tone.INFO),)
         claims = typed
     candidates = [parse_code(code.text, code.symbology) for code in decoded]
-    numbers = list({p.gtin14: p for p in candidates if p.valid and p.gtin14}.values())
+    # Each photo's number is its first valid read (one photo, one answer: the decoder's job);
+    # photos whose numbers differ show different products, and the shopper chooses.
+    firsts = [
+        next((p for c in codes if (p := parse_code(c.text, c.symbology)).valid), None)
+        for codes in per_photo
+    ]
+    numbers = list({p.gtin14: p for p in firsts if p is not None and p.gtin14}.values())
     if len(numbers) > 1:
         return _undecided(numbers, decoded, decode_ms, label, claims, extra)
     chosen = numbers[0] if numbers else next(iter(candidates), None)

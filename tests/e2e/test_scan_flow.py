@@ -26,9 +26,11 @@ def test_photo_upload_gives_the_verdict(
 ) -> None:
     page.goto(live_server + "/")
     expect(page.locator("h1")).to_have_text("Kiểm tra sản phẩm")
-    # Choosing a photo submits the form at once (JavaScript on).
-    with page.expect_navigation():
-        page.set_input_files("#photo", label_photo)
+    # Choosing a photo sends nothing yet: the shopper may add the front and the back first.
+    page.set_input_files("#photo-1", label_photo)
+    expect(page.locator("#photo-1-name")).to_have_text("nhan-sua.jpg")
+    expect(page.locator("#verdict")).to_have_count(0)
+    page.click("#photo-submit")
     expect(page.locator("#verdict")).to_have_attribute("data-level", "TRUSTED")
     expect(page.locator("#verdict-title")).to_have_text("Hàng Việt tin cậy")
     expect(page.locator("#verdict-gtin")).to_have_text(VINAMILK_PRODUCT)
@@ -43,7 +45,7 @@ def test_photo_upload_without_javascript(
     try:
         page.goto(live_server + "/?lang=en")
         expect(page.locator("#camera-section")).to_be_hidden()
-        page.set_input_files("#photo", label_photo)
+        page.set_input_files("#photo-1", label_photo)
         page.click("#photo-submit")
         expect(page.locator("#verdict")).to_have_attribute("data-level", "TRUSTED")
         expect(page.locator("#verdict-title")).to_have_text("Trusted Vietnamese goods")

@@ -85,5 +85,5 @@ def test_camera_section_stays_hidden_when_zxing_cannot_load(
     page.wait_for_timeout(500)
     expect(page.locator("#camera-section")).to_be_hidden()
     # The photo form still works as before.
-    expect(page.locator("#photo")).to_be_attached()
+    expect(page.locator("#photo-1")).to_be_attached()
     assert _foreign(urls, live_server) == []
