@@ -100,3 +100,32 @@ def test_open_complaints_are_mentioned_then_reported_when_many(
     body = client.get(f"/api/v1/verify?code={VINAMILK_PRODUCT}&lang=en").get_json()
     assert body["level"] == "REPORTED"
     assert any("5 shoppers have reported" in r["message"] for r in body["reasons"])
+
+
+def test_a_confirmed_counterfeit_under_another_label_is_described_to_buyers_of_the_genuine(
+    client, db_session, sample_registry
+) -> None:
+    # The case: TH true MILK's barcode was found on a pack labelled Vinamilk in Hà Nội.
+    th_product = "8936024000127"
+    db_session.add(
+        Complaint(
+            tracking_code="TEST000077",
+            status=Status.CONFIRMED,
+            category=Category.COUNTERFEIT,
+            gtin=th_product.zfill(14),
+            brand_seen="Vinamilk",
+            province_code="01",
+            description="Hàng giả đã được xác nhận.",
+            closed_at=dt.datetime(2026, 10, 20, 20, 0, tzinfo=dt.UTC),  # 21/10 in Vietnam
+        )
+    )
+    db_session.commit()
+    said = text_of(client.get(f"/verify?code={th_product}&lang=en"))
+    assert "In 10/2026 the association confirmed a counterfeit carrying this barcode" in said
+    assert "labelled “Vinamilk”, found in Thành phố Hà Nội" in said
+    assert "carries the brand TH true MILK" in said
+    assert "Do not use the product" not in said
+    # A pack that shows the genuine brand is not that counterfeit: warned, not red.
+    genuine = client.get(f"/api/v1/verify?code={th_product}&brand=TH+true+MILK").get_json()
+    assert genuine["level"] == "TRUSTED"
+    assert "confirmed_other_label" in [r["code"] for r in genuine["reasons"]]
