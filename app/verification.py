@@ -123,9 +123,13 @@ def verify_photo(data: bytes, *, claims: LabelClaims | None = None) -> Verificat
     return verify_photos([data], claims=claims)
 
 
-def verify_photos(photos: Sequence[bytes], *, claims: LabelClaims | None = None) -> Verification:
+def verify_photos(
+    photos: Sequence[bytes], *, claims: LabelClaims | None = None, live_code: str | None = None
+) -> Verification:
     """Decode the barcode on up to three photos of one product, read their label text, and give
-    the verdict for the one product number on them, with what the label says.
+    the verdict for the one product number on them, with what the label says. ``live_code`` is
+    a number the live camera read before it took a still of the label: it counts as one more
+    photo's number.
 
     What the shopper typed (``claims``) takes the place of what was read. Different valid
     numbers on the photos give no verdict: the shopper is asked to choose. Raises
@@ -155,6 +159,8 @@ def verify_photos(photos: Sequence[bytes], *, claims: LabelClaims | None = None)
         next((p for c in codes if (p := parse_code(c.text, c.symbology)).valid), None)
         for codes in per_photo
     ]
+    if live_code and (live := parse_code(live_code)).valid:
+        firsts.insert(0, live)
     numbers = list({p.gtin14: p for p in firsts if p is not None and p.gtin14}.values())
     if len(numbers) > 1:
         return _undecided(numbers, decoded, decode_ms, label, claims, extra)

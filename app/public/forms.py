@@ -58,6 +58,8 @@ class PhotoForm(LabelClaimsMixin, FlaskForm):
     """Up to three photos of one product (barcode side, front, back), all under the name photo."""
 
     photo = MultipleFileField(lazy_gettext("Photos of the product"))
+    #: A number the live camera already read (two identical reads), sent with a still of the label.
+    code = HiddenField(validators=[Optional(), Length(max=64)])
 
     def validate_photo(self, field: MultipleFileField) -> None:
         chosen = [f for f in field.data or () if getattr(f, "filename", "")]

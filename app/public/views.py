@@ -74,7 +74,7 @@ def verify_photo_upload():
     limit = current_app.config["MAX_PHOTO_BYTES"] + 1
     photos = [upload.read(limit) for upload in form.photo.data]
     try:
-        result = verify_photos(photos, claims=_claims(form))
+        result = verify_photos(photos, claims=_claims(form), live_code=form.code.data or None)
         record_signal_for(result, from_photo=True)
     except ImageRejected as rejected:
         status = 413 if rejected.message.code == "too_large" else 400

@@ -78,12 +78,41 @@
       if (timer) { clearTimeout(timer); timer = null; }
       if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
       box.hidden = true; startButton.hidden = false;
+      if (readPanel) { readPanel.hidden = true; }
     }
 
+    var readPanel = document.getElementById("camera-read");
+    var checkLink = document.getElementById("camera-check");
+    var labelButton = document.getElementById("camera-label");
+    var accepted = null;
+
+    /* A confirmed number: check it now, or keep the camera on the label's front and send a still
+       of it with the number, so the label text is read too (the photo form does the sending). */
     function accept(value) {
-      stop();
-      window.location.href = script.dataset.verifyUrl + "?code=" + encodeURIComponent(value);
+      accepted = value;
+      if (timer) { clearTimeout(timer); timer = null; }
+      status.textContent = script.dataset.msgRead.replace("{code}", value);
+      checkLink.href = script.dataset.verifyUrl + "?code=" + encodeURIComponent(value);
+      readPanel.hidden = false;
+      checkLink.focus();
     }
+
+    labelButton.addEventListener("click", function () {
+      var canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+      canvas.getContext("2d").drawImage(video, 0, 0);
+      canvas.toBlob(function (blob) {
+        var form = document.getElementById("photo-form");
+        var input = document.getElementById("photo-2");
+        var files = new DataTransfer();
+        files.items.add(new File([blob], "camera-label.jpg", { type: "image/jpeg" }));
+        input.files = files.files;
+        document.getElementById("photo-1").required = false;
+        form.querySelector("input[name=code]").value = accepted;
+        stop();
+        form.submit();
+      }, "image/jpeg", 0.92);
+    });
 
     function tick() {
       detector.detect(video).then(function (codes) {
@@ -103,6 +132,7 @@
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
         .then(function (s) {
           stream = s; video.srcObject = s; box.hidden = false; startButton.hidden = true;
+          readPanel.hidden = true; last = null;
           return video.play();
         })
         .then(tick)
