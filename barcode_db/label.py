@@ -12,7 +12,7 @@ at two other sizes. A finding the readings disagree on is kept as *unsure*: the 
 an editable field, the verdict does not rest on it.
 
 Work is bounded by size, not by the clock: every photo is scaled to at most ``MAX_SIDE`` pixels
-on its long side, at most ``MAX_RECHECKED_LINES`` lines are read again, and a photo whose page
+on its long side and all photos of a check to ``MAX_TOTAL_PIXELS`` together, at most ``MAX_RECHECKED_LINES`` lines are read again, and a photo whose page
 read yields more than ``MAX_LINES`` lines is cut to the most confident ones. Tesseract's own
 timeout (``PAGE_TIMEOUT_MS``) is a guard against a pathological image, not a budget.
 """
@@ -56,6 +56,8 @@ __all__ = [
 
 #: Longest side a photo is read at: labels' small print stays legible, a 12 MP photo stays fast.
 MAX_SIDE = 2000
+#: Pixels read in all for one check: several photos are each read smaller than one alone.
+MAX_TOTAL_PIXELS = 4_500_000
 #: Shortest side below which a photo is enlarged first (Tesseract wants ~20 px letters).
 MIN_SIDE = 900
 #: Lines read again on their own to confirm a brand or a date.
@@ -166,15 +168,16 @@ def _apis() -> tuple[object, object]:
     return _engines.page, _engines.line
 
 
-def _prepare(image: Image.Image) -> Image.Image:
+def _prepare(image: Image.Image, max_pixels: float) -> Image.Image:
     """Grey, at a size where label print is ~20-60 px tall and a 12 MP photo is not slow."""
     grey = ImageOps.grayscale(image)
     long_side, short_side = max(grey.size), min(grey.size)
+    largest = min(MAX_SIDE / long_side, (max_pixels / (grey.width * grey.height)) ** 0.5)
     factor = 1.0
-    if long_side > MAX_SIDE:
-        factor = MAX_SIDE / long_side
+    if largest < 1.0:
+        factor = largest
     elif short_side < MIN_SIDE:
-        factor = min(2.0, MIN_SIDE / short_side, MAX_SIDE / long_side)
+        factor = min(2.0, MIN_SIDE / short_side, largest)
     if factor != 1.0:
         size = (max(1, round(grey.width * factor)), max(1, round(grey.height * factor)))
         grey = grey.resize(size, Image.Resampling.LANCZOS)
@@ -344,7 +347,7 @@ def read_label(images: Sequence[Image.Image], *, registry: RegistrySnapshot) -> 
     started = time.perf_counter()
     page_lines: list[_PageLine] = []
     for image in images:
-        page_lines.extend(_page_lines(_prepare(image)))
+        page_lines.extend(_page_lines(_prepare(image, MAX_TOTAL_PIXELS / len(images))))
     lines = [p.line for p in page_lines]
     brands, rechecked = _brand_findings(page_lines, registry)
     dates, dates_certain = _confirmed_dates(page_lines, lines, rechecked)
