@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from barcode_db.label_image import straighten_and_crop
 from barcode_db.label_text import (
     LabelDates,
     Line,
@@ -169,8 +171,8 @@ def _apis() -> tuple[object, object]:
 
 
 def _prepare(image: Image.Image, max_pixels: float) -> Image.Image:
-    """Grey, at a size where label print is ~20-60 px tall and a 12 MP photo is not slow."""
-    grey = ImageOps.grayscale(image)
+    """Grey, level, cut to the print, at a size where it is ~20-60 px tall and not slow to read."""
+    grey = straighten_and_crop(ImageOps.grayscale(image))
     long_side, short_side = max(grey.size), min(grey.size)
     largest = min(MAX_SIDE / long_side, (max_pixels / (grey.width * grey.height)) ** 0.5)
     factor = 1.0
@@ -196,16 +198,42 @@ def _page_lines(page: Image.Image) -> list[_PageLine]:
     iterator = api.GetIterator()  # type: ignore[attr-defined]
     if iterator is None:
         return []
-    for item in iterate_level(iterator, RIL.TEXTLINE):
-        text = _text_of(functools.partial(item.GetUTF8Text, RIL.TEXTLINE))
-        box = item.BoundingBox(RIL.TEXTLINE)
-        if not text or box is None:
-            continue
-        found.append(_PageLine(Line(text, item.Confidence(RIL.TEXTLINE)), box, page))
+    words: list[tuple[str, float, tuple[int, int, int, int]]] = []
+    for item in iterate_level(iterator, RIL.WORD):
+        if item.IsAtBeginningOf(RIL.TEXTLINE) and words:
+            found.extend(_line_of(words, page))
+            words = []
+        text = _text_of(functools.partial(item.GetUTF8Text, RIL.WORD))
+        box = item.BoundingBox(RIL.WORD)
+        if text and box is not None:
+            words.append((text, item.Confidence(RIL.WORD), box))
+    found.extend(_line_of(words, page))
     if len(found) > MAX_LINES:
         kept = sorted(found, key=lambda p: -p.line.confidence)[:MAX_LINES]
         found = [p for p in found if p in kept]
     return found
+
+
+_BARS = re.compile(r"^[|Il1!\[\]]{2,}$|^\|$")
+
+
+def _line_of(
+    words: Sequence[tuple[str, float, tuple[int, int, int, int]]], page: Image.Image
+) -> list[_PageLine]:
+    """One line from its words, without what the bars of a barcode beside it read as ("|||")."""
+    kept = [w for w in words if not _BARS.match(w[0])]
+    if not kept:
+        return []
+    boxes = [w[2] for w in kept]
+    box = (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+    text = " ".join(w[0] for w in kept)
+    confidence = sum(w[1] for w in kept) / len(kept)
+    return [_PageLine(Line(text, confidence), box, page)]
 
 
 def _text_of(read: Callable[[], str | None]) -> str:
@@ -301,9 +329,10 @@ def _decide(
 def _confirmed_dates(
     page_lines: Sequence[_PageLine], lines: Sequence[Line], rechecked: set[int]
 ) -> tuple[LabelDates, bool]:
-    """The label's dates, and whether a second reading of their lines gives the same dates."""
+    """The label's dates, and whether a second reading of their lines gives the same expiry
+    (the date a verdict may say "expired" on)."""
     dates = find_dates(lines)
-    if dates.manufactured is None and dates.expires is None:
+    if dates.expires is None:
         return dates, False
     date_lines = [
         i
@@ -313,14 +342,13 @@ def _confirmed_dates(
     if not date_lines:
         return dates, False
     rereads = {i: _reread(page_lines[i]) for i in date_lines}
-    # Each re-read view replaces its line; the dates must come out the same in some view.
+    # Each re-read view replaces its lines; the expiry must come out the same in some view.
     for view in range(len(RECHECK_HEIGHTS)):
         again = [
             rereads[i][view] if i in rereads else page_line.line
             for i, page_line in enumerate(page_lines)
         ]
-        other = find_dates(again)
-        if (other.manufactured, other.expires) == (dates.manufactured, dates.expires):
+        if find_dates(again).expires == dates.expires:
             return dates, True
     return dates, False
 
@@ -366,7 +394,13 @@ def read_label(images: Sequence[Image.Image], *, registry: RegistrySnapshot) -> 
 
 
 def _best_first(brands: list[BrandFinding]) -> list[BrandFinding]:
-    """Certain findings first, then lookalikes (what needs saying), then by confidence."""
+    """Certain findings first, then lookalikes (what needs saying), then by confidence.
+
+    A brand certainly spelt right on one line and misread on another (a product name, small
+    print) is the brand: its misreadings are dropped.
+    """
+    genuine = {f.entry for f in brands if f.certain and f.kind is MatchKind.EXACT}
+    brands = [f for f in brands if f.kind is MatchKind.EXACT or f.entry not in genuine]
     seen: set[tuple[BrandEntry | None, MatchKind]] = set()
     unique = []
     for finding in sorted(

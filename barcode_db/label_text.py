@@ -162,7 +162,8 @@ _EXP_KEYWORD = (
     r"|exp(?:iry|iration)?\.?(?:\s*date)?|best\s*before(?:\s*end)?|best\s*by|bbe?|use\s*by"
     r"|su\s*dung\s*(?:tot\s*nhat\s*)?truoc(?:\s*ngay)?"
 )
-_DATE_RE = re.compile(f"{_B}(?:(?P<mfg>{_MFG_KEYWORD})|(?P<exp>{_EXP_KEYWORD})){_E}")
+# A date keyword may run into its date ("NSX29.04.26", "HSD060427"), never into a word.
+_DATE_RE = re.compile(f"{_B}(?:(?P<mfg>{_MFG_KEYWORD})|(?P<exp>{_EXP_KEYWORD}))(?![^\\W\\d_])")
 _ANY_KEYWORD = (_PARTY_RE, _ORIGIN_RE, _DATE_RE)
 
 
@@ -440,7 +441,8 @@ _MONTHS = {
     for name in names.split()
 }
 _MON = "(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
-_SEP, _Y, _END = r"\s?[/.\-]\s?", f"(?P<y>{_D}{{4}}|{_D}{{2}})", "(?![0-9])"
+# OCR reads a printed dot as a comma as often as not ("22,10,2027").
+_SEP, _Y, _END = r"\s?[/.\-,]\s?", f"(?P<y>{_D}{{4}}|{_D}{{2}})", "(?![0-9])"
 _TH = r"th(?:ang)?\.?\s*"
 _DATE_FORMS = tuple(
     re.compile(form)
@@ -451,6 +453,7 @@ _DATE_FORMS = tuple(
         rf"{_MON}\s*(?P<d>{_D}{{1,2}}),?\s+(?P<y>{_D}{{4}}){_END}",
         rf"(?P<d>{_D}{{1,2}})\s*(?:[/.\-]\s*)?{_TH}(?P<m>{_D}{{1,2}})\s*[/.\-,]?\s*(?:nam\s*)?(?P<y>{_D}{{4}}){_END}",
         f"(?P<m>{_D}{{1,2}}){_SEP}(?P<y>{_D}{{4}}){_END}",
+        f"(?P<y>{_D}{{4}}){_SEP}(?P<m>{_D}{{1,2}}){_END}",  # EXP 2026-12
         rf"{_MON}\s*[/.\-]?\s*(?P<y>{_D}{{4}}){_END}",
         rf"{_TH}(?P<m>{_D}{{1,2}})\s*[/.\-,]?\s*(?:nam\s*)?(?P<y>{_D}{{4}}){_END}",
     )
@@ -460,7 +463,7 @@ _COMPACT_FORMS = (  # ddmmyy or ddmmyyyy right after the keyword; then 20260312
     re.compile(f"(?P<y>{_D}{{4}})(?P<m>{_D}{{2}})(?P<d>{_D}{{2}})(?![0-9a-z])"),
 )
 _DIGITS = str.maketrans("oils|", "01151")
-_FILLER = re.compile(r"(?:[\s:：.=\-–—/]|\([^\d()]{0,16}\)|\b(?:ngay|date|end)\b)*")
+_FILLER = re.compile(r"(?:[\s:：.;=\-–—/]|\([^\d()]{0,16}\)|\b(?:ngay|date|end)\b)*")
 _COMBINED = re.compile(rf"\s*[/\-&,]\s*(?:{_EXP_KEYWORD}){_E}")
 _FROM_MFG = (
     r"(?:\s*(?:ke\s*tu|tu|from|after)\s*(?:the\s*)?(?:ngay\s*san\s*xuat|ngay\s*sx|nsx|n\.s\.x"

@@ -196,12 +196,26 @@ class BrandMatcher:
         return [finding for _span, finding in sorted(chosen, key=lambda pair: pair[0])]
 
     def _findings(self, text: str) -> list[tuple[tuple[int, int], BrandMatch]]:
-        """A finding per run of words that is a brand, a spelling of one, or a lookalike."""
+        """A finding per run of words that is a brand, a spelling of one, or a lookalike.
+
+        Inside a longer text, ordinary words can spell a brand's letters with other diacritics
+        ("tiệt trùng nguyên kem" holds "trung nguyen") or come close to it with a word more
+        ("Chè búp Tân Cương"): there, a lookalike must differ in its letters, not in its marks,
+        and have as many words as the brand. The whole text is judged on all its spelling.
+        """
         found = []
         for run in _word_runs(text, self._max_words + 1):
-            finding = self._exact_run(text, run) or self._close_run(text, run)
+            span, key, whole = run
+            finding = self._exact_run(text, run)
             if finding is not None:
-                found.append((run[0], finding))
+                if whole or finding.difference is not SpellingDifference.DIACRITICS:
+                    found.append((span, finding))
+                continue
+            finding = self._close_run(text, run)
+            if finding is not None and finding.entry is not None:
+                brand_words = match_key(finding.entry.name).count(" ")
+                if whole or brand_words == key.count(" "):
+                    found.append((span, finding))
         return found
 
     def _exact_run(self, text: str, run: _Run) -> BrandMatch | None:
@@ -310,8 +324,8 @@ class BrandMatcher:
         return [self._fuzzy_keys[lo + bit] for bit in _set_bits(selected)]
 
 
-#: A run of whole words: its (start, end) in the text and its match key.
-_Run = tuple[tuple[int, int], str]
+#: A run of whole words: its (start, end) in the text, its match key, whether it is all the text.
+_Run = tuple[tuple[int, int], str, bool]
 _WORD = re.compile(r"\S+")
 _EDGES = re.compile(r"^\W+|\W+$")
 
@@ -331,7 +345,7 @@ def _word_runs(text: str, most: int) -> list[_Run]:
             span = (words[first][0], words[first + size - 1][1])
             key = match_key(text[span[0] : span[1]])
             if key:
-                runs.append((span, key))
+                runs.append((span, key, size == len(words)))
     return runs
 
 

@@ -324,6 +324,7 @@ def reading_of(truth: LabelTruth) -> LabelReading:
         maker=maker,
         origin=origin,
         dates=LabelDates(manufactured=truth.manufactured, expires=truth.expires),
+        dates_certain=truth.expires is not None,  # a second reading agreed
         vietnamese_text=truth.vietnamese_text,
     )
 
@@ -348,6 +349,7 @@ FOREIGN = LabelTruth(
     expired=True,
     vietnamese_text=True,
     gtin="8850000000007",
+    printed=("Siam Orchid", "Made in Thailand", "Nhà nhập khẩu: Công ty TNHH Hoa Lan"),
 )
 
 
@@ -396,6 +398,8 @@ def swap(reading: LabelReading, **changes: object) -> LabelReading:
         (GENUINE, {"maker": None}, {"maker"}, set()),
         # The sub-label missed: a VN-text miss and (d).
         (FOREIGN, {"vietnamese_text": False}, {"vn_text"}, {"d"}),
+        # No text read at all: the verdict gives no sub-label warning, so only a miss.
+        (FOREIGN, {"vietnamese_text": False, "lines": ()}, {"vn_text"}, set()),
         # A registry brand on an imported product: (e).
         (FOREIGN, {"brands": (finding(MatchKind.CLOSE, "Vinamilk", "Vinamik"),)}, set(), {"e"}),
         # A G7 label names Trung Nguyên in its maker line: finding it too is no false finding.

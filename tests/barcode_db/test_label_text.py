@@ -385,6 +385,11 @@ d = dt.date
         (["HSD: I2/03/2027"], None, d(2027, 3, 12)),  # I for 1
         # a dated keyword later on wins over an undated one
         (["NSX: xem trên bao bì", "NSX: 12/03/2026"], d(2026, 3, 12), None),
+        # OCR runs the keyword into its date, or reads the dots as commas
+        (["NSX29.04.26", "HSD29.01.27"], d(2026, 4, 29), d(2027, 1, 29)),
+        (["Best before; 22,10,2027"], None, d(2027, 10, 22)),
+        # year and month only, year first: the last day of that month
+        (["EXP 2026-12"], None, d(2026, 12, 31)),
     ],
 )
 def test_dates(texts: list[str], manufactured: dt.date | None, expires: dt.date | None) -> None:
