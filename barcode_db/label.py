@@ -278,14 +278,14 @@ def _brand_findings(
     findings: list[BrandFinding] = []
     rechecked: set[int] = set()
     for index, page_line in enumerate(page_lines):
-        first = registry.matcher.find_all(page_line.line.text)
+        first = registry.matcher.find_all(page_line.line.text, printed=True)
         if not first:
             continue
         if len(rechecked) >= MAX_RECHECKED_LINES:
             break
         rechecked.add(index)
         readings = [page_line.line, *_reread(page_line)]
-        per_reading = [registry.matcher.find_all(r.text) for r in readings]
+        per_reading = [registry.matcher.find_all(r.text, printed=True) for r in readings]
         entries = {f.entry for found in per_reading for f in found if f.entry is not None}
         for entry in entries:
             findings.append(_decide(entry, readings, per_reading))

@@ -98,16 +98,9 @@ def _small(grey: Image.Image) -> tuple[Image.Image, float]:
     return grey.resize(size, Image.Resampling.BILINEAR), factor
 
 
-def straighten_and_crop(grey: Image.Image) -> Image.Image:
-    """The grey photo turned level and cut to its print (with a margin), at full resolution."""
+def _cut(grey: Image.Image) -> Image.Image:
+    """The grey photo cut to the box around its print (with a margin), at full resolution."""
     small, factor = _small(grey)
-    angle = tilt(edge_map(small))
-    if abs(angle) >= MIN_TILT:
-        background = int(np.median(np.asarray(small)))
-        grey = grey.rotate(
-            -angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=background
-        )
-        small, factor = _small(grey)
     box = text_box(edge_map(small))
     if box is None:
         return grey
@@ -121,3 +114,18 @@ def straighten_and_crop(grey: Image.Image) -> Image.Image:
     if right - left < 32 or bottom - top < 32:
         return grey
     return grey.crop((left, top, right, bottom))
+
+
+def straighten_and_crop(grey: Image.Image) -> Image.Image:
+    """The grey photo cut to its print and turned level (the tilt is measured on the print
+    alone, where it is large enough to measure), then cut again."""
+    page = _cut(grey)
+    small, _factor = _small(page)
+    angle = tilt(edge_map(small))
+    if abs(angle) < MIN_TILT:
+        return page
+    background = int(np.median(np.asarray(small)))
+    turned = page.rotate(
+        -angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=background
+    )
+    return _cut(turned)

@@ -114,13 +114,16 @@ def _spelling(text: str) -> tuple[str, frozenset[int]]:
     return "".join(letters), frozenset(boundaries)
 
 
-def spelling_difference(seen: str, registered: str) -> SpellingDifference | None:
+def spelling_difference(
+    seen: str, registered: str, *, printed: bool = False
+) -> SpellingDifference | None:
     """How ``seen`` differs from the brand name ``registered``; None when it is the same name.
 
     Case, punctuation and spaces where the brand has a space or punctuation do not count. A text
-    with no diacritics at all is compared with the brand's diacritics taken off.
+    typed with no diacritics at all is compared with the brand's diacritics taken off; a
+    ``printed`` text (read on a label) is not: a pack prints its brand with its marks.
     """
-    if not has_diacritics(seen):
+    if not printed and not has_diacritics(seen):
         registered = search_key(registered)
     seen_letters, seen_boundaries = _spelling(seen)
     brand_letters, brand_boundaries = _spelling(registered)
@@ -175,27 +178,31 @@ class BrandMatcher:
     def __len__(self) -> int:
         return sum(len(group) for group in self._by_key.values())
 
-    def match(self, text: str) -> BrandMatch:
-        """The best finding in ``text``: a brand (EXACT), a lookalike of one (CLOSE), or NONE."""
+    def match(self, text: str, *, printed: bool = False) -> BrandMatch:
+        """The best finding in ``text``: a brand (EXACT), a lookalike of one (CLOSE), or NONE.
+
+        ``printed``: the text was read on a label, so a brand without its diacritics is not it.
+        """
         whole = match_key(text)
         if not whole:
             return BrandMatch(MatchKind.NONE, text, None, 0.0)
-        found = [finding for _span, finding in self._findings(text)]
+        found = [finding for _span, finding in self._findings(text, printed)]
         if whole not in self._by_key and (close := self._closest_key(whole)) is not None:
-            found.append(self._finding(text, text, close[0], close[1]))
+            found.append(self._finding(text, text, close[0], close[1], printed))
         if not found:
             return BrandMatch(MatchKind.NONE, text, None, 0.0)
         return min(found, key=_rank)
 
-    def find_all(self, text: str) -> list[BrandMatch]:
+    def find_all(self, text: str, *, printed: bool = False) -> list[BrandMatch]:
         """Every brand or lookalike in ``text`` that overlaps no better one, in reading order."""
         chosen: list[tuple[tuple[int, int], BrandMatch]] = []
-        for span, finding in sorted(self._findings(text), key=lambda pair: _rank(pair[1])):
+        found = self._findings(text, printed)
+        for span, finding in sorted(found, key=lambda pair: _rank(pair[1])):
             if all(span[1] <= start or span[0] >= end for (start, end), _f in chosen):
                 chosen.append((span, finding))
         return [finding for _span, finding in sorted(chosen, key=lambda pair: pair[0])]
 
-    def _findings(self, text: str) -> list[tuple[tuple[int, int], BrandMatch]]:
+    def _findings(self, text: str, printed: bool) -> list[tuple[tuple[int, int], BrandMatch]]:
         """A finding per run of words that is a brand, a spelling of one, or a lookalike.
 
         Inside a longer text, ordinary words can spell a brand's letters with other diacritics
@@ -206,26 +213,26 @@ class BrandMatcher:
         found = []
         for run in _word_runs(text, self._max_words + 1):
             span, key, whole = run
-            finding = self._exact_run(text, run)
+            finding = self._exact_run(text, run, printed)
             if finding is not None:
                 if whole or finding.difference is not SpellingDifference.DIACRITICS:
                     found.append((span, finding))
                 continue
-            finding = self._close_run(text, run)
+            finding = self._close_run(text, run, printed)
             if finding is not None and finding.entry is not None:
                 brand_words = match_key(finding.entry.name).count(" ")
                 if whole or brand_words == key.count(" "):
                     found.append((span, finding))
         return found
 
-    def _exact_run(self, text: str, run: _Run) -> BrandMatch | None:
+    def _exact_run(self, text: str, run: _Run, printed: bool) -> BrandMatch | None:
         """The brand whose key, or letters, the run has: EXACT or a CLOSE spelling of it."""
         key = run[1]
         brand_key = key if key in self._by_key else self._by_letters.get(key.replace(" ", ""))
         if brand_key is None:
             return None
         seen = text[run[0][0] : run[0][1]]
-        difference = spelling_difference(seen, self._by_key[brand_key][0].name)
+        difference = spelling_difference(seen, self._by_key[brand_key][0].name, printed=printed)
         if difference is None:
             return self._result(MatchKind.EXACT, text, brand_key, EXACT_SCORE, seen)
         # A lookalike's score is that of its key; equal keys (other diacritics) score on spelling.
@@ -235,15 +242,17 @@ class BrandMatcher:
             score = min(99.0, fuzz.ratio(_spelling(seen)[0], _spelling(name)[0]))
         return self._result(MatchKind.CLOSE, text, brand_key, score, seen, difference)
 
-    def _close_run(self, text: str, run: _Run) -> BrandMatch | None:
+    def _close_run(self, text: str, run: _Run, printed: bool) -> BrandMatch | None:
         close = self._closest_key(run[1])
         if close is None:
             return None
-        return self._finding(text, text[run[0][0] : run[0][1]], close[0], close[1])
+        return self._finding(text, text[run[0][0] : run[0][1]], close[0], close[1], printed)
 
-    def _finding(self, text: str, seen: str, brand_key: str, score: float) -> BrandMatch:
+    def _finding(
+        self, text: str, seen: str, brand_key: str, score: float, printed: bool
+    ) -> BrandMatch:
         """A fuzzy finding, with how its spelling differs (a fuzzy key is never the same name)."""
-        difference = spelling_difference(seen, self._by_key[brand_key][0].name)
+        difference = spelling_difference(seen, self._by_key[brand_key][0].name, printed=printed)
         return self._result(
             MatchKind.CLOSE, text, brand_key, score, seen, difference or SpellingDifference.LETTERS
         )

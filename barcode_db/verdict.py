@@ -471,7 +471,7 @@ def _label_rules(
     assert product is None or isinstance(product, ProductFact)
     seen_entries: set[BrandEntry] = set()
     for text, source in claims.brands:
-        match = registry.matcher.match(text)
+        match = registry.matcher.match(text, printed=source is Source.LABEL)
         facts.setdefault("brand_match", match)
         if match.entry is None or match.entry in seen_entries:
             if match.entry is None and source is Source.TYPED:

@@ -203,6 +203,7 @@ def reading_json(reading: LabelReading) -> dict[str, Any]:
                 "kind": str(f.kind),
                 "brand": _brand_name(f),
                 "confidence": round(f.confidence, 1),
+                "certain": f.certain,
             }
             for f in reading.brands
         ],

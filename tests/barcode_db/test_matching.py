@@ -385,3 +385,24 @@ CHE = BrandEntry(12, "Chè Tân Cương", 112)
 )
 def test_ordinary_words_in_longer_text_are_no_lookalikes(text: str) -> None:
     assert BrandMatcher([*BRANDS, CHE]).match(text).kind is MatchKind.NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "typed", "printed"),
+    [
+        # Typed without marks, the brand; printed without them, not the brand a pack prints.
+        ("Trung Nguyen", MatchKind.EXACT, MatchKind.CLOSE),
+        ("HAO HAO", MatchKind.EXACT, MatchKind.CLOSE),
+        # Marks as registered: the brand either way.
+        ("TRUNG NGUYÊN", MatchKind.EXACT, MatchKind.EXACT),
+        ("Vinamilk", MatchKind.EXACT, MatchKind.EXACT),
+    ],
+)
+def test_printed_text_keeps_its_diacritics(text: str, typed: MatchKind, printed: MatchKind) -> None:
+    assert matcher_for_printing().match(text).kind is typed
+    assert matcher_for_printing().match(text, printed=True).kind is printed
+
+
+@functools.cache
+def matcher_for_printing() -> BrandMatcher:
+    return BrandMatcher(BRANDS)
