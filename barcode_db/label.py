@@ -7,9 +7,9 @@ dates, Vietnamese text) and :class:`barcode_db.matching.BrandMatcher` (brands an
 
 OCR confidence is not a shopper's word, and OCR misreads letters exactly the way imitators change
 them ("Vinamilk" read as "Vinamiilk"). So a brand or a date that would raise a warning is believed
-only when two independent readings agree: the page read, and the same line read again on its own
-at two other sizes. A finding the readings disagree on is kept as *unsure*: the shopper sees it in
-an editable field, the verdict does not rest on it.
+only when readings agree: the page read, and the same line read again on its own at other sizes
+(``RECHECK_HEIGHTS``); a brand needs most readings, two at least. A finding the readings disagree
+on is kept as *unsure*: the shopper sees it in an editable field, the verdict does not rest on it.
 
 Work is bounded by size, not by the clock: every photo is scaled to at most ``MAX_SIDE`` pixels
 on its long side and all photos of a check to ``MAX_TOTAL_PIXELS`` together, at most ``MAX_RECHECKED_LINES`` lines are read again, and a photo whose page
@@ -19,6 +19,7 @@ timeout (``PAGE_TIMEOUT_MS``) is a guard against a pathological image, not a bud
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -67,11 +68,9 @@ MAX_RECHECKED_LINES = 8
 #: Lines kept from one page read (noise can look like hundreds of lines).
 MAX_LINES = 80
 #: Heights (px) a line is read again at: two other views of the same letters.
-RECHECK_HEIGHTS = (24, 32)
-#: Words below this OCR confidence (0-100) do not make a finding certain.
-MIN_CONFIDENCE = 55.0
+RECHECK_HEIGHTS = (24, 32, 44)
 #: Mean confidence of the readings that agree on a lookalike.
-CLOSE_CONFIDENCE = 30.0
+CLOSE_CONFIDENCE = 60.0
 #: A guard, not a budget: a page read that takes longer than this is cut short.
 PAGE_TIMEOUT_MS = 3000
 
@@ -96,6 +95,8 @@ class BrandFinding:
     confidence: float  # OCR confidence of the words, 0-100
     #: Two readings agreed on it; an unsure finding is shown to the shopper, not judged on.
     certain: bool = True
+    #: Height (px, on the page read) of the line it is on: the brand a shopper sees is the big one.
+    height: int = 0
 
 
 @dataclass(frozen=True)
@@ -287,19 +288,21 @@ def _brand_findings(
         readings = [page_line.line, *_reread(page_line)]
         per_reading = [registry.matcher.find_all(r.text, printed=True) for r in readings]
         entries = {f.entry for found in per_reading for f in found if f.entry is not None}
+        height = page_line.box[3] - page_line.box[1]
         for entry in entries:
-            findings.append(_decide(entry, readings, per_reading))
+            findings.append(
+                dataclasses.replace(_decide(entry, readings, per_reading), height=height)
+            )
     return findings, rechecked
 
 
 def _decide(
     entry: BrandEntry, readings: Sequence[Line], per_reading: Sequence[Sequence[BrandMatch]]
 ) -> BrandFinding:
-    """One brand's finding from several readings of its line.
+    """One brand's finding from several readings of its line (the page read and the re-reads).
 
-    EXACT when two readings (or one confident reading that no other contradicts) spell it as
-    registered; CLOSE when two confident readings agree it is not spelt so and none reads the
-    genuine spelling; unsure otherwise.
+    EXACT when most readings, two at least, spell it as registered; CLOSE when most readings,
+    two at least, find it misspelt with a fair confidence; unsure when the readings are split.
     """
     exact: list[tuple[str, float]] = []
     close: list[tuple[str, float]] = []
@@ -309,14 +312,15 @@ def _decide(
                 continue
             bucket = exact if finding.kind is MatchKind.EXACT else close
             bucket.append((finding.seen, reading.confidence))
-    confident_exact = [seen for seen, conf in exact if conf >= MIN_CONFIDENCE]
-    confident_close = [seen for seen, conf in close if conf >= MIN_CONFIDENCE]
-    if len(exact) >= 2 or (confident_exact and not confident_close):
+    if len(exact) >= 2 and len(exact) > len(close):
         best = max(exact, key=lambda pair: pair[1])
         return BrandFinding(best[0], MatchKind.EXACT, entry, best[1], certain=True)
-    # A lookalike: no reading spells the genuine name, and two readings find the same brand
-    # misspelt, reasonably sure of their letters.
-    if not exact and len(close) >= 2 and sum(c for _s, c in close) / len(close) >= CLOSE_CONFIDENCE:
+    # A lookalike: most readings find the brand misspelt, reasonably sure of their letters.
+    if (
+        len(close) >= 2
+        and len(close) > len(exact)
+        and sum(c for _s, c in close) / len(close) >= CLOSE_CONFIDENCE
+    ):
         spelling, _count = Counter(seen for seen, _c in close).most_common(1)[0]
         confidence = max(conf for seen, conf in close if seen == spelling)
         return BrandFinding(spelling, MatchKind.CLOSE, entry, confidence, certain=True)
@@ -396,11 +400,19 @@ def read_label(images: Sequence[Image.Image], *, registry: RegistrySnapshot) -> 
 def _best_first(brands: list[BrandFinding]) -> list[BrandFinding]:
     """Certain findings first, then lookalikes (what needs saying), then by confidence.
 
-    A brand certainly spelt right on one line and misread on another (a product name, small
-    print) is the brand: its misreadings are dropped.
+    A brand found both spelt right and misspelt is what its biggest line says: the big name on
+    the pack is the brand a shopper sees; a misreading of small print (a product name, an
+    address) is dropped, and so is the genuine name in an imitation's small print.
     """
-    genuine = {f.entry for f in brands if f.certain and f.kind is MatchKind.EXACT}
-    brands = [f for f in brands if f.kind is MatchKind.EXACT or f.entry not in genuine]
+    biggest: dict[BrandEntry | None, BrandFinding] = {}
+    for finding in brands:
+        if finding.certain and finding.height > getattr(biggest.get(finding.entry), "height", -1):
+            biggest[finding.entry] = finding
+    brands = [
+        f
+        for f in brands
+        if not f.certain or f.entry not in biggest or f.kind is biggest[f.entry].kind
+    ]
     seen: set[tuple[BrandEntry | None, MatchKind]] = set()
     unique = []
     for finding in sorted(
