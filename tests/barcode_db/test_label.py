@@ -141,7 +141,7 @@ def test_a_tilted_label_is_read_like_a_straight_one() -> None:
 
 def test_an_imported_label_without_vietnamese_says_so() -> None:
     photo = label_photo(
-        "Alpine Choco", ["Milk chocolate 100 g", "Made in Switzerland", "Best before: 12/2027"]
+        "Alpine Choco", ["Milk chocolate 100 g", "Product of Switzerland", "Best before: 12/2027"]
     )
     reading = read_label([photo], registry=REGISTRY)
     assert reading.brands == ()
