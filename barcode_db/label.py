@@ -46,6 +46,7 @@ from barcode_db.label_text import (
 )
 from barcode_db.matching import BrandEntry, BrandMatch, MatchKind
 from barcode_db.registry import CompanyFact, RegistrySnapshot
+from barcode_db.textkey import match_key
 from barcode_db.verdict import LabelClaims, Source
 
 __all__ = [
@@ -249,12 +250,14 @@ def _reread(page_line: _PageLine) -> list[Line]:
     """The line read again on its own, at each of ``RECHECK_HEIGHTS``."""
     _api, api = _apis()
     left, top, right, bottom = page_line.box
-    pad = max(4, (bottom - top) // 4)
+    # A letter the page read left out of the line's words (a "T" against a graphic) is still
+    # in the picture: a line's height of margin on either side lets the re-reads see it.
+    pad, side = max(4, (bottom - top) // 4), max(8, bottom - top)
     crop = page_line.image.crop(
         (
-            max(0, left - pad),
+            max(0, left - side),
             max(0, top - pad),
-            min(page_line.image.width, right + pad),
+            min(page_line.image.width, right + side),
             min(page_line.image.height, bottom + pad),
         )
     )
@@ -323,11 +326,32 @@ def _decide(
     ):
         spelling, _count = Counter(seen for seen, _c in close).most_common(1)[0]
         confidence = max(conf for seen, conf in close if seen == spelling)
-        return BrandFinding(spelling, MatchKind.CLOSE, entry, confidence, certain=True)
+        return BrandFinding(
+            spelling,
+            MatchKind.CLOSE,
+            entry,
+            confidence,
+            certain=not _edge_artifact(spelling, entry.name),
+        )
     # The readings disagree: say what was most likely read, and that it is unsure.
     seen, confidence = max(exact + close, key=lambda pair: pair[1])
     kind = MatchKind.EXACT if (seen, confidence) in exact else MatchKind.CLOSE
     return BrandFinding(seen, kind, entry, confidence, certain=False)
+
+
+def _edge_artifact(seen: str, brand: str) -> bool:
+    """Whether ``seen`` is the brand with a letter lost or gained at an end: what a line cut
+    short or run into a graphic reads as ("H true MILK", "ÑBIBICA"), not an imitator's change.
+    A doubled end letter ("Vinamilkk") is an imitator's change."""
+    got, want = match_key(seen).replace(" ", ""), match_key(brand).replace(" ", "")
+    if len(got) == len(want) + 1:
+        if got[1:] == want:
+            return got[0] != got[1]
+        if got[:-1] == want:
+            return got[-1] != got[-2]
+    if len(got) + 1 == len(want):
+        return want[1:] == got or want[:-1] == got
+    return False
 
 
 def _confirmed_dates(

@@ -79,6 +79,28 @@ def test_a_brand_is_what_most_readings_say(readings, kind, certain, text) -> Non
         assert (finding.kind, finding.text) == (kind, text)
 
 
+TH = BrandEntry(3, "TH true MILK", 13)
+
+
+@pytest.mark.parametrize(
+    ("text", "certain"),
+    [
+        ("H true MILK", False),  # the first letter cut off: a cropping, not an imitation
+        ("ÑTH true MILK", False),  # a graphic read as a letter before the name
+        ("TH true MILKk", True),  # a doubled last letter: an imitator's change
+        ("TH trua MILK", True),  # a letter changed inside the name
+    ],
+)
+def test_a_letter_lost_or_gained_at_the_edge_is_no_lookalike(text: str, certain: bool) -> None:
+    matcher = BrandMatcher([TH])
+    lines = [Line(text, 90.0)] * 3
+    finding = label._decide(
+        TH, lines, [matcher.find_all(line.text, printed=True) for line in lines]
+    )
+    assert finding.kind is MatchKind.CLOSE
+    assert finding.certain is certain
+
+
 def test_the_biggest_line_decides_a_brand_found_both_ways() -> None:
     big_exact = BrandFinding("Vinamilk", MatchKind.EXACT, VINAMILK, 90, height=120)
     small_close = BrandFinding("Vinamiilk", MatchKind.CLOSE, VINAMILK, 80, height=30)
