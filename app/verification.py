@@ -167,25 +167,14 @@ def verify_photos(
     if live_code and (live := parse_code(live_code)).valid:
         firsts.insert(0, live)
     numbers = list({p.gtin14: p for p in firsts if p is not None and p.gtin14}.values())
-    if len(numbers) > 1:
-        return _undecided(numbers, decoded, decode_ms, label, claims, extra)
     chosen = numbers[0] if numbers else next(iter(candidates), None)
-    if chosen is None:
-        verdict = verdict_for(
-            parse_code(""),
-            prefixes=default_table(),
-            registry=registry,
-            today=local_today(),
-            claims=claims,
-        )
-        verdict = Verdict(
-            level=Level.UNKNOWN,
-            reasons=(
-                Reason(NO_CODE_IN_PHOTO, Tone.WARNING),
-                *(r for r in verdict.reasons if r.code != "empty"),
-            ),
-            facts=verdict.facts,
-        )
+    if len(numbers) > 1:
+        # Several product numbers: no verdict about any, the shopper chooses.
+        codes = ", ".join(p.gtin or "" for p in numbers)
+        lead = Message(PHOTOS_DISAGREE.code, PHOTOS_DISAGREE.msgid, {"codes": codes})
+        verdict = _without_number(Reason(lead, Tone.WARNING), claims)
+    elif chosen is None:
+        verdict = _without_number(Reason(NO_CODE_IN_PHOTO, Tone.WARNING), claims)
     else:
         verdict = _verdict(chosen, claims)
     return Verification(
@@ -194,40 +183,24 @@ def verify_photos(
         decode_ms=decode_ms,
         label=label,
         extra_reasons=extra,
+        choices=tuple(numbers) if len(numbers) > 1 else (),
     )
 
 
-def _undecided(
-    numbers: list[ParsedCode],
-    decoded: tuple[DecodedCode, ...],
-    decode_ms: float,
-    label: LabelReading | None,
-    claims: LabelClaims,
-    extra: tuple[Reason, ...],
-) -> Verification:
-    """Several product numbers: no verdict about any, the shopper chooses."""
-    empty = verdict_for(
+def _without_number(lead: Reason, claims: LabelClaims) -> Verdict:
+    """No number to judge: ``lead`` says why, then what the label says all the same."""
+    verdict = verdict_for(
         parse_code(""),
         prefixes=default_table(),
         registry=snapshot(),
         today=local_today(),
-        claims=LabelClaims(),
+        claims=claims,
     )
-    message = Message(
-        PHOTOS_DISAGREE.code,
-        PHOTOS_DISAGREE.msgid,
-        {"codes": ", ".join(p.gtin or "" for p in numbers)},
-    )
-    verdict = Verdict(
-        level=Level.UNKNOWN, reasons=(Reason(message, Tone.WARNING),), facts=empty.facts
-    )
-    return Verification(
-        verdict=verdict,
-        decoded=decoded,
-        decode_ms=decode_ms,
-        label=label,
-        extra_reasons=extra,
-        choices=tuple(numbers),
+    # UNKNOWN, or worse when the label alone says so (a lookalike name, an expiry past).
+    return Verdict(
+        level=verdict.level,
+        reasons=(lead, *(r for r in verdict.reasons if r.code != "empty")),
+        facts=verdict.facts,
     )
 
 

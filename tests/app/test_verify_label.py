@@ -247,3 +247,14 @@ def test_a_12_mp_photo_of_a_label_is_read_like_a_small_one(client, sample_regist
     response = post_photos(client, to_jpeg_bytes(big, quality=90))
     assert 'data-level="TRUSTED"' in response.get_data(as_text=True)
     assert recheck_fields(response.get_data(as_text=True))["brand"] == "Vinamilk"
+
+
+def test_an_imitation_label_with_no_barcode_is_still_called_a_lookalike(
+    client, sample_registry
+) -> None:
+    no_code = label_photo("Hảo Hạo", ["Mì tôm chua cay 75 g", "Xuất xứ: Việt Nam"])
+    response = post_photos(client, to_png_bytes(no_code))
+    html = response.get_data(as_text=True)
+    assert 'data-level="LOOKALIKE"' in html
+    said = text_of(response)
+    assert "No barcode was found in the photo" in said and "“Hảo Hạo”" in said
