@@ -45,8 +45,11 @@ def follow_to_tracking(page: Page) -> str:
         __import__("re").compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")
     )
     code = page.locator("#tracking-code").inner_text()
-    qr_loaded = page.locator("#tracking-qr").evaluate("img => img.complete && img.naturalWidth > 0")
-    assert qr_loaded
+    # The QR image loads after the page: wait for it (a busy machine serves it late).
+    page.wait_for_function(
+        "() => { const img = document.getElementById('tracking-qr');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
     page.click("#tracking-link")
     expect(page.locator("#status")).to_have_attribute("data-status", "NEW")
     return code
