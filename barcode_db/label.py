@@ -32,7 +32,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from barcode_db.label_image import straighten_and_crop
+from barcode_db.label_image import even_light, straighten_and_crop
 from barcode_db.label_text import (
     LabelDates,
     Line,
@@ -43,6 +43,7 @@ from barcode_db.label_text import (
     find_origin,
     find_parties,
     has_vietnamese_text,
+    mentions_date,
 )
 from barcode_db.matching import BrandEntry, BrandMatch, MatchKind
 from barcode_db.registry import CompanyFact, RegistrySnapshot
@@ -64,8 +65,10 @@ MAX_SIDE = 2000
 MAX_TOTAL_PIXELS = 4_500_000
 #: Shortest side below which a photo is enlarged first (Tesseract wants ~20 px letters).
 MIN_SIDE = 900
-#: Lines read again on their own to confirm a brand or a date.
+#: Lines holding a brand read again on their own to confirm it.
 MAX_RECHECKED_LINES = 8
+#: Lines with a date keyword read again to confirm the expiry.
+MAX_DATE_LINES = 4
 #: Lines kept from one page read (noise can look like hundreds of lines).
 MAX_LINES = 80
 #: Heights (px) a line is read again at: two other views of the same letters.
@@ -185,7 +188,7 @@ def _prepare(image: Image.Image, max_pixels: float) -> Image.Image:
     if factor != 1.0:
         size = (max(1, round(grey.width * factor)), max(1, round(grey.height * factor)))
         grey = grey.resize(size, Image.Resampling.LANCZOS)
-    return grey
+    return even_light(grey)
 
 
 def _page_lines(page: Image.Image) -> list[_PageLine]:
@@ -277,17 +280,17 @@ def _reread(page_line: _PageLine) -> list[Line]:
 
 def _brand_findings(
     page_lines: Sequence[_PageLine], registry: RegistrySnapshot
-) -> tuple[list[BrandFinding], set[int]]:
-    """Brands on the label, each confirmed by a second reading or marked unsure."""
+) -> list[BrandFinding]:
+    """Brands on the label, each confirmed by most readings or marked unsure."""
     findings: list[BrandFinding] = []
-    rechecked: set[int] = set()
-    for index, page_line in enumerate(page_lines):
+    rechecked = 0
+    for page_line in page_lines:
         first = registry.matcher.find_all(page_line.line.text, printed=True)
         if not first:
             continue
-        if len(rechecked) >= MAX_RECHECKED_LINES:
+        if rechecked >= MAX_RECHECKED_LINES:
             break
-        rechecked.add(index)
+        rechecked += 1
         readings = [page_line.line, *_reread(page_line)]
         per_reading = [registry.matcher.find_all(r.text, printed=True) for r in readings]
         entries = {f.entry for found in per_reading for f in found if f.entry is not None}
@@ -296,7 +299,7 @@ def _brand_findings(
             findings.append(
                 dataclasses.replace(_decide(entry, readings, per_reading), height=height)
             )
-    return findings, rechecked
+    return findings
 
 
 def _decide(
@@ -354,31 +357,31 @@ def _edge_artifact(seen: str, brand: str) -> bool:
     return False
 
 
-def _confirmed_dates(
-    page_lines: Sequence[_PageLine], lines: Sequence[Line], rechecked: set[int]
-) -> tuple[LabelDates, bool]:
-    """The label's dates, and whether a second reading of their lines gives the same expiry
-    (the date a verdict may say "expired" on)."""
-    dates = find_dates(lines)
-    if dates.expires is None:
-        return dates, False
-    date_lines = [
-        i
-        for i, page_line in enumerate(page_lines)
-        if find_dates([page_line.line]) != LabelDates() and i not in rechecked
-    ][: max(1, MAX_RECHECKED_LINES - len(rechecked))]
+def _confirmed_dates(page_lines: Sequence[_PageLine]) -> tuple[LabelDates, bool]:
+    """The label's dates, as most readings of its date lines give them, and whether the expiry
+    (the date a verdict may say "expired" on) was read the same at least twice.
+
+    Dates are often printed in a dot-matrix or monospaced face that OCR misreads at one size and
+    not at another ("08.05.26" read "0908.05.26"): every line with a date keyword is read again,
+    and the expiry most views agree on is taken.
+    """
+    lines = [p.line for p in page_lines]
+    date_lines = [i for i, p in enumerate(page_lines) if mentions_date(p.line)]
+    date_lines = date_lines[:MAX_DATE_LINES]
     if not date_lines:
-        return dates, False
+        return find_dates(lines), False
     rereads = {i: _reread(page_lines[i]) for i in date_lines}
-    # Each re-read view replaces its lines; the expiry must come out the same in some view.
+    views = [find_dates(lines)]
     for view in range(len(RECHECK_HEIGHTS)):
-        again = [
-            rereads[i][view] if i in rereads else page_line.line
-            for i, page_line in enumerate(page_lines)
-        ]
-        if find_dates(again).expires == dates.expires:
-            return dates, True
-    return dates, False
+        views.append(
+            find_dates([rereads[i][view] if i in rereads else line for i, line in enumerate(lines)])
+        )
+    votes = Counter(v.expires for v in views if v.expires is not None)
+    if not votes:
+        return views[0], False
+    expires, count = votes.most_common(1)[0]
+    chosen = next(v for v in views if v.expires == expires)
+    return chosen, count >= 2
 
 
 def _party(
@@ -405,8 +408,8 @@ def read_label(images: Sequence[Image.Image], *, registry: RegistrySnapshot) -> 
     for image in images:
         page_lines.extend(_page_lines(_prepare(image, MAX_TOTAL_PIXELS / len(images))))
     lines = [p.line for p in page_lines]
-    brands, rechecked = _brand_findings(page_lines, registry)
-    dates, dates_certain = _confirmed_dates(page_lines, lines, rechecked)
+    brands = _brand_findings(page_lines, registry)
+    dates, dates_certain = _confirmed_dates(page_lines)
     parties = find_parties(lines)
     return LabelReading(
         lines=tuple(lines),

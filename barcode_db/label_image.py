@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter, ImageOps
 
 #: Long side of the copy the tilt and the text box are found on.
 ANALYSIS_SIDE = 1000
@@ -32,6 +32,8 @@ MIN_TILT = 0.75
 BLOCK = 16
 #: Share of a block's pixels that are edges for it to hold print.
 DENSE = 0.10
+#: Long side of the copy the paper's brightness is estimated on (light varies slowly).
+PAPER_SIDE = 320
 
 
 def edge_map(grey: Image.Image) -> np.ndarray:
@@ -129,3 +131,24 @@ def straighten_and_crop(grey: Image.Image) -> Image.Image:
         -angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=background
     )
     return _cut(turned)
+
+
+def even_light(grey: Image.Image) -> Image.Image:
+    """The page with its light made even and its contrast stretched: dim photos, a shadow across
+    the label and low-contrast print read like a well-lit page.
+
+    The paper's brightness is estimated on a small copy (the lightest pixel around each point,
+    smoothed), and every pixel is divided by it; then the grey levels are stretched to 0-255.
+    """
+    factor = min(1.0, PAPER_SIDE / max(grey.size))
+    small = grey.resize(
+        (max(2, round(grey.width * factor)), max(2, round(grey.height * factor))),
+        Image.Resampling.BOX,
+    )
+    reach = max(3, round(min(small.size) / 40)) | 1  # odd: about a letter's width or two
+    paper = small.filter(ImageFilter.MaxFilter(reach)).filter(ImageFilter.GaussianBlur(reach))
+    paper = paper.resize(grey.size, Image.Resampling.BILINEAR)
+    values = np.asarray(grey, dtype=np.float32)
+    light = np.maximum(np.asarray(paper, dtype=np.float32), 1.0)
+    flat = np.clip(values / light * 255.0, 0, 255).astype(np.uint8)
+    return ImageOps.autocontrast(Image.fromarray(flat), cutoff=0.5)

@@ -519,6 +519,11 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def mentions_date(line: Line) -> bool:
+    """Whether the line has a date keyword (NSX, HSD, EXP …), whatever follows it."""
+    return _DATE_RE.search(_keyed(line.text)[1]) is not None
+
+
 def find_dates(lines: Sequence[Line]) -> LabelDates:
     """Manufacturing and expiry dates, and shelf life; a date not clearly printed is None."""
     found: dict[str, tuple[dt.date, str]] = {}

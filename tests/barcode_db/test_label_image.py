@@ -39,3 +39,21 @@ def test_the_photo_is_cut_to_the_label_and_straightened() -> None:
     assert page.width < 2200 and page.height < 1700
     small = page.resize((page.width // 2, page.height // 2))
     assert abs(tilt(edge_map(small))) < 0.75
+
+
+def test_uneven_light_is_made_even() -> None:
+    # A shadow darkens the right half of the label: after even_light, paper is paper everywhere
+    # and print is print, on both halves.
+    import numpy as np
+
+    from barcode_db.label_image import even_light
+
+    values = np.asarray(LABEL, dtype=np.float32)
+    shade = np.ones_like(values)
+    shade[:, values.shape[1] // 2 :] = 0.45
+    shadowed = Image.fromarray((values * shade).astype(np.uint8))
+    out = np.asarray(even_light(shadowed), dtype=np.float32)
+    half = out.shape[1] // 2
+    left_paper, right_paper = np.median(out[:, :half]), np.median(out[:, half:])
+    assert abs(left_paper - right_paper) < 12
+    assert out.min() < 60  # the print stays dark
