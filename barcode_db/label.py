@@ -45,7 +45,13 @@ from barcode_db.label_text import (
     has_vietnamese_text,
     mentions_date,
 )
-from barcode_db.matching import BrandEntry, BrandMatch, MatchKind
+from barcode_db.matching import (
+    BrandEntry,
+    BrandMatch,
+    MatchKind,
+    SpellingDifference,
+    spelling_difference,
+)
 from barcode_db.registry import CompanyFact, RegistrySnapshot
 from barcode_db.textkey import match_key
 from barcode_db.verdict import LabelClaims, Source
@@ -334,7 +340,8 @@ def _decide(
             MatchKind.CLOSE,
             entry,
             confidence,
-            certain=not _edge_artifact(spelling, entry.name),
+            certain=not _edge_artifact(spelling, entry.name)
+            and not _capital_marks(spelling, entry.name),
         )
     # The readings disagree: say what was most likely read, and that it is unsure.
     seen, confidence = max(exact + close, key=lambda pair: pair[1])
@@ -355,6 +362,15 @@ def _edge_artifact(seen: str, brand: str) -> bool:
     if len(got) + 1 == len(want):
         return want[1:] == got or want[:-1] == got
     return False
+
+
+def _capital_marks(seen: str, brand: str) -> bool:
+    """Whether ``seen`` differs from the brand only in its marks, in capitals: OCR reads the
+    small tone marks over capitals ("HẢO HÁO") too unreliably to call that an imitation."""
+    return (
+        seen.isupper()
+        and spelling_difference(seen, brand, printed=True) is SpellingDifference.DIACRITICS
+    )
 
 
 def _confirmed_dates(page_lines: Sequence[_PageLine]) -> tuple[LabelDates, bool]:

@@ -90,7 +90,7 @@ def _keyed(text: str) -> tuple[str, str]:
 
 
 # Characters OCR mistakes for one another; a keyword letter also matches its lookalikes.
-_LOOKALIKES = {"o": "o0", "i": "il1|!", "l": "li1|", "s": "s5", "b": "b8", "g": "g9"}
+_LOOKALIKES = {"o": "o0", "i": "il1|!¡", "l": "li1|", "s": "s5", "b": "b8", "g": "g9"}
 
 
 def _keyword(words: str) -> str:
@@ -149,7 +149,7 @@ _PARTY_RE = re.compile(
 _PLACE_GROUP = f"p{[role for role, _rx in _PARTY_KEYWORDS].index(_MAKER_OR_PLACE)}"
 _ORIGIN_RE = re.compile(
     _B + r"(?:xuat\s*[xs]u(?:\s*hang\s*hoa)?|nguon\s*goc(?:\s*xuat\s*xu)?(?:\s*hang\s*hoa)?"
-    r"|nuoc\s*san\s*xuat|country\s*of\s*origin|origin|made\s*in|produc[te]\s*of"
+    r"|nuoc\s*san\s*xuat|country\s*of\s*[o0]rigin|[o0]rigin|made\s*[i¡l1|]{1,2}n|produc[te]\s*[o0]f"
     r"|produit\s*(?:de|d')|hecho\s*en|fabricado\s*en|fabrique\s*en|hergestellt\s*in"
     r"|prodotto\s*in)" + _E + r"|原产地|原産国|产地|원산지"
 )

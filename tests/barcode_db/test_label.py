@@ -176,3 +176,19 @@ def test_the_model_missing_is_said_plainly(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
     with pytest.raises(label.OcrUnavailable, match="tesseract-ocr-vie"):
         label.tessdata_dir()
+
+
+@pytest.mark.parametrize(
+    ("text", "certain"),
+    [
+        ("HẢO HÁO", False),  # a tone mark over a capital: OCR misreads those too often
+        ("Hảo Hạo", True),  # in small letters the marks are read well
+        ("HẢO HẢOO", True),  # capitals with a letter more: not a question of marks
+    ],
+)
+def test_other_marks_over_capitals_are_not_enough_for_a_lookalike(text: str, certain: bool) -> None:
+    lines = [Line(text, 92.0)] * 3
+    per_reading = [MATCHER.find_all(line.text, printed=True) for line in lines]
+    finding = label._decide(HAO_HAO, lines, per_reading)
+    assert finding.kind is MatchKind.CLOSE
+    assert finding.certain is certain

@@ -290,6 +290,9 @@ def test_party_from_decomposed_text_reads_as_composed() -> None:
         (["Sản xuất bởi: Công ty X, Bangkok, Thailand", "Made in China"], ("China", "CN")),
         # a recognised origin beats an unrecognised one
         (["Nguồn gốc: sữa bò tươi", "Xuất xứ: Úc"], ("Úc", "AU")),
+        # OCR noise in the keyword: ¡ for i, 0 for o
+        (["Made ¡n Vietnam"], ("Vietnam", "VN")),
+        (["Country of 0rigin: Malaysia"], ("Malaysia", "MY")),
     ],
 )
 def test_origin(texts: list[str], expected: tuple[str, str | None]) -> None:
