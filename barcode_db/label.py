@@ -11,10 +11,15 @@ only when readings agree: the page read, and the same line read again on its own
 (``RECHECK_HEIGHTS``); a brand needs most readings, two at least. A finding the readings disagree
 on is kept as *unsure*: the shopper sees it in an editable field, the verdict does not rest on it.
 
+Before reading, each photo is cut to its print, turned level and its light made even
+(:mod:`barcode_db.label_image`).
+
 Work is bounded by size, not by the clock: every photo is scaled to at most ``MAX_SIDE`` pixels
-on its long side and all photos of a check to ``MAX_TOTAL_PIXELS`` together, at most ``MAX_RECHECKED_LINES`` lines are read again, and a photo whose page
-read yields more than ``MAX_LINES`` lines is cut to the most confident ones. Tesseract's own
-timeout (``PAGE_TIMEOUT_MS``) is a guard against a pathological image, not a budget.
+on its long side and all photos of a check to ``MAX_TOTAL_PIXELS`` together; at most
+``MAX_RECHECKED_LINES`` brand lines and ``MAX_DATE_LINES`` date lines are read again, and a photo
+whose page read yields more than ``MAX_LINES`` lines is cut to the most confident ones.
+Tesseract's own timeout (``PAGE_TIMEOUT_MS``) is a guard against a pathological image, not a
+budget.
 """
 
 from __future__ import annotations
