@@ -181,7 +181,11 @@ def score(truth: LabelTruth, reading: LabelReading, codes: Iterable[str], today:
     if company is not None and company.code != truth.maker_company_code:
         result.false["c"] = f"{reading.maker.text!r}→{company.code}"  # type: ignore[union-attr]
     # The "no Vietnamese sub-label" warning is given only when the photo showed text.
-    if truth.kind == "foreign_with_vn_sublabel" and reading.has_text and not reading.vietnamese_text:
+    if (
+        truth.kind == "foreign_with_vn_sublabel"
+        and reading.has_text
+        and not reading.vietnamese_text
+    ):
         result.false["d"] = "vietnamese_text False"
     if truth.kind in ("foreign_with_vn_sublabel", "foreign_without_vn_sublabel", "no_text"):
         found = [f for f in close if f.entry is not None]
