@@ -305,7 +305,7 @@ def verdict_for(
         _label_rules(claims, None, None, registry, today, out, facts)
 
     # 6. History.
-    _history_rules(history, claims, registry, out, facts)
+    _history_rules(history, out, facts)
 
     if out.level.is_suspect:
         out.add(NOT_PROOF, Tone.INFO)
@@ -778,13 +778,7 @@ def _origin_rules(claims: LabelClaims, info: PrefixInfo, out: _Builder) -> None:
         )
 
 
-def _history_rules(
-    history: History,
-    claims: LabelClaims,
-    registry: RegistrySnapshot,
-    out: _Builder,
-    facts: dict[str, object],
-) -> None:
+def _history_rules(history: History, out: _Builder, facts: dict[str, object]) -> None:
     """Confirmed cases say what was confirmed, so that buyers of the genuine product can compare."""
     owner = facts.get("company")
     product = facts.get("product")

@@ -258,3 +258,11 @@ def test_an_imitation_label_with_no_barcode_is_still_called_a_lookalike(
     assert 'data-level="LOOKALIKE"' in html
     said = text_of(response)
     assert "No barcode was found in the photo" in said and "“Hảo Hạo”" in said
+
+
+def test_every_report_a_reason_suggests_is_a_complaint_category() -> None:
+    # The verdict core cannot import the complaints core: the two vocabularies must agree here.
+    from barcode_db.verdict import ReportHint
+    from complaints.workflow import Category
+
+    assert {hint.value for hint in ReportHint} <= {category.value for category in Category}
