@@ -369,13 +369,27 @@ def _edge_artifact(seen: str, brand: str) -> bool:
     return False
 
 
-def _capital_marks(seen: str, brand: str) -> bool:
-    """Whether ``seen`` differs from the brand only in its marks, in capitals: OCR reads the
-    small tone marks over capitals ("HẢO HÁO") too unreliably to call that an imitation."""
-    return (
-        seen.isupper()
-        and spelling_difference(seen, brand, printed=True) is SpellingDifference.DIACRITICS
+#: Capitals OCR takes for one another ("BITI'S" read "BITTS"); not an imitator's change when read.
+_CAPITAL_CONFUSIONS = frozenset(
+    frozenset(pair)
+    for pair in (
+        "it", "il", "ij", "i1", "lt", "od", "oq", "o0", "dq", "cg", "ef", "pr", "b8", "s5",
+        "mn", "uv", "hn", "z2",
     )
+)  # fmt: skip
+
+
+def _capital_marks(seen: str, brand: str) -> bool:
+    """Whether ``seen``, in capitals, differs from the brand only as OCR misreads capitals: in
+    its marks (the small tone marks over capitals, "HẢO HÁO") or in one letter of a shape OCR
+    confuses ("BITTS"). Either is too likely a misreading to call an imitation."""
+    if not seen.isupper():
+        return False
+    if spelling_difference(seen, brand, printed=True) is SpellingDifference.DIACRITICS:
+        return True
+    got, want = match_key(seen).replace(" ", ""), match_key(brand).replace(" ", "")
+    changed = [frozenset((a, b)) for a, b in zip(got, want, strict=False) if a != b]
+    return len(got) == len(want) and len(changed) == 1 and changed[0] in _CAPITAL_CONFUSIONS
 
 
 def _confirmed_dates(page_lines: Sequence[_PageLine]) -> tuple[LabelDates, bool]:

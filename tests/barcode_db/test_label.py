@@ -192,3 +192,24 @@ def test_other_marks_over_capitals_are_not_enough_for_a_lookalike(text: str, cer
     finding = label._decide(HAO_HAO, lines, per_reading)
     assert finding.kind is MatchKind.CLOSE
     assert finding.certain is certain
+
+
+BITIS_HUNTER = BrandEntry(4, "Biti's Hunter", 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "certain"),
+    [
+        ("BITTS HUNTER", False),  # I read as T in capitals: OCR's confusion, not an imitation
+        ("BITIS HUNTFR", False),  # E read as F
+        ("Bitts Hunter", True),  # in small letters, a t is not an i
+        ("BITIZ HUNTER", True),  # S to Z: not a shape OCR confuses
+    ],
+)
+def test_capitals_ocr_confuses_are_not_enough_for_a_lookalike(text: str, certain: bool) -> None:
+    matcher = BrandMatcher([BITIS_HUNTER])
+    lines = [Line(text, 92.0)] * 3
+    per_reading = [matcher.find_all(line.text, printed=True) for line in lines]
+    finding = label._decide(BITIS_HUNTER, lines, per_reading)
+    assert finding.kind is MatchKind.CLOSE
+    assert finding.certain is certain
