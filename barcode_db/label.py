@@ -30,6 +30,7 @@ import os
 import re
 import threading
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ from barcode_db.matching import (
     spelling_difference,
 )
 from barcode_db.registry import CompanyFact, RegistrySnapshot
-from barcode_db.textkey import match_key
+from barcode_db.textkey import match_key, search_key
 from barcode_db.verdict import LabelClaims, Source
 
 __all__ = [
@@ -346,7 +347,7 @@ def _decide(
             entry,
             confidence,
             certain=not _edge_artifact(spelling, entry.name)
-            and not _capital_marks(spelling, entry.name),
+            and not _likely_misreading(spelling, entry.name),
         )
     # The readings disagree: say what was most likely read, and that it is unsure.
     seen, confidence = max(exact + close, key=lambda pair: pair[1])
@@ -379,17 +380,28 @@ _CAPITAL_CONFUSIONS = frozenset(
 )  # fmt: skip
 
 
-def _capital_marks(seen: str, brand: str) -> bool:
-    """Whether ``seen``, in capitals, differs from the brand only as OCR misreads capitals: in
-    its marks (the small tone marks over capitals, "HẢO HÁO") or in one letter of a shape OCR
-    confuses ("BITTS"). Either is too likely a misreading to call an imitation."""
-    if not seen.isupper():
-        return False
-    if spelling_difference(seen, brand, printed=True) is SpellingDifference.DIACRITICS:
-        return True
+def _likely_misreading(seen: str, brand: str) -> bool:
+    """Whether ``seen`` differs from the brand only as OCR misreads print, too likely a
+    misreading to call an imitation: the marks over capitals ("HẢO HÁO"), one capital of a shape
+    OCR confuses ("BITTS"), or a mark on an i, whose dot OCR reads as an accent ("Víssan")."""
+    difference = spelling_difference(seen, brand, printed=True)
     got, want = match_key(seen).replace(" ", ""), match_key(brand).replace(" ", "")
+    if difference is SpellingDifference.DIACRITICS:
+        if seen.isupper():
+            return True
+        marked = [a for a, b in zip(_letters(seen), _letters(brand), strict=False) if a != b]
+        return bool(marked) and all(search_key(a) == "i" for a in marked)
     changed = [frozenset((a, b)) for a, b in zip(got, want, strict=False) if a != b]
-    return len(got) == len(want) and len(changed) == 1 and changed[0] in _CAPITAL_CONFUSIONS
+    return (
+        seen.isupper()
+        and len(got) == len(want)
+        and len(changed) == 1
+        and changed[0] in _CAPITAL_CONFUSIONS
+    )
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFC", text).casefold() if ch.isalnum())
 
 
 def _confirmed_dates(page_lines: Sequence[_PageLine]) -> tuple[LabelDates, bool]:

@@ -213,3 +213,23 @@ def test_capitals_ocr_confuses_are_not_enough_for_a_lookalike(text: str, certain
     finding = label._decide(BITIS_HUNTER, lines, per_reading)
     assert finding.kind is MatchKind.CLOSE
     assert finding.certain is certain
+
+
+VISSAN = BrandEntry(5, "Vissan", 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "certain"),
+    [
+        ("Víssan", False),  # the dot of an i read as an accent
+        ("Vissản", True),  # a mark on another letter: not how OCR misreads an i
+        ("Vissaan", True),  # a letter more
+    ],
+)
+def test_an_accent_on_an_i_is_not_enough_for_a_lookalike(text: str, certain: bool) -> None:
+    matcher = BrandMatcher([VISSAN])
+    lines = [Line(text, 92.0)] * 3
+    per_reading = [matcher.find_all(line.text, printed=True) for line in lines]
+    finding = label._decide(VISSAN, lines, per_reading)
+    assert finding.kind is MatchKind.CLOSE
+    assert finding.certain is certain
