@@ -502,8 +502,10 @@ def _best_first(brands: list[BrandFinding]) -> list[BrandFinding]:
 def label_claims(reading: LabelReading) -> LabelClaims:
     """What the reading lets the verdict rest on: certain findings only, each marked as read."""
     certain = [f for f in reading.brands if f.certain]
+    unsure = [f for f in reading.brands if not f.certain]
     return LabelClaims(
         brand=certain[0].text if certain else None,
+        unsure_brand=unsure[0].text if unsure and not certain else None,
         brand_source=Source.LABEL,
         other_brands=tuple(f.text for f in certain[1:]),
         maker=reading.maker.text if reading.maker else None,

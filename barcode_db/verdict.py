@@ -127,6 +127,8 @@ class LabelClaims:
     expires_text: str | None = None
     expires_source: Source = Source.TYPED
     vietnamese_text: bool | None = None  # None: nobody looked
+    #: A brand name read on the label, but not for certain (the readings disagreed).
+    unsure_brand: str | None = None
     label_read: bool = False
     label_has_text: bool = False  # the photo showed words, not only the barcode
 
@@ -134,7 +136,12 @@ class LabelClaims:
         """These claims with what the shopper typed put in place of what was read."""
         changes: dict[str, object] = {}
         if typed.brand:
-            changes.update(brand=typed.brand, brand_source=typed.brand_source, other_brands=())
+            changes.update(
+                brand=typed.brand,
+                brand_source=typed.brand_source,
+                other_brands=(),
+                unsure_brand=None,
+            )
         if typed.made_in_vietnam:
             changes.update(made_in_vietnam=True)
         if typed.maker:
@@ -489,6 +496,20 @@ def _label_rules(
             )
         elif info is not None:
             _exact_brand(match, source, owner, product, registry, out, facts)
+    if claims.unsure_brand and not claims.brand:
+        out.add(
+            Message(
+                "brand_unsure",
+                N_(
+                    "We could not read the brand on the label for certain (it may say “%(seen)s”). "
+                    "Compare it letter by letter with the brand registered for this number: "
+                    "imitation labels change one letter or one mark of the name."
+                ),
+                {"seen": claims.unsure_brand},
+            ),
+            Tone.WARNING,
+            source=Source.LABEL,
+        )
     if info is not None and claims.maker:
         _maker_rules(claims, info, owner, registry, out, facts)
     if info is not None:

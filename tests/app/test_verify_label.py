@@ -266,3 +266,16 @@ def test_every_report_a_reason_suggests_is_a_complaint_category() -> None:
     from complaints.workflow import Category
 
     assert {hint.value for hint in ReportHint} <= {category.value for category in Category}
+
+
+def test_a_green_verdict_with_an_expired_pack_says_so_at_the_top(client, sample_registry) -> None:
+    response = client.get(
+        "/verify", query_string={"code": VINAMILK_PRODUCT, "expires": "2025-09-12", "lang": "en"}
+    )
+    html = response.get_data(as_text=True)
+    assert 'data-level="TRUSTED"' in html
+    alarm = html.split('id="verdict-alarm"')[1].split("</p>")[0]
+    assert "expired on 12/09/2025" in alarm
+    # A pack in date gets no such line.
+    fine = client.get("/verify", query_string={"code": VINAMILK_PRODUCT, "expires": "2030-01-01"})
+    assert 'id="verdict-alarm"' not in fine.get_data(as_text=True)

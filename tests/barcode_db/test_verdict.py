@@ -526,3 +526,13 @@ def test_absence_and_expiry_reasons_offer_the_right_report() -> None:
     assert hints["no_maker_no_origin"] is ReportHint.UNKNOWN_ORIGIN
     assert hints["no_vietnamese_sublabel"] is ReportHint.NO_VIETNAMESE_LABEL
     assert hints["expired"] is ReportHint.EXPIRED
+
+
+def test_a_brand_read_unsure_is_a_warning_to_compare_never_a_green_brand_match() -> None:
+    claims = LabelClaims(unsure_brand="Vinamilk", label_read=True, label_has_text=True)
+    result = sample_verdict(VINAMILK_GTIN, claims)
+    assert "brand_unsure" in codes(result)
+    assert "brand_matches_owner" not in codes(result)
+    # What the shopper types settles it.
+    typed = claims.corrected_by(LabelClaims(brand="Vinamilk"))
+    assert "brand_unsure" not in codes(sample_verdict(VINAMILK_GTIN, typed))
