@@ -680,8 +680,11 @@ def _maker_rules(
         out.add(
             Message(
                 "maker_matches_owner",
-                N_("The maker named on the label, %(company)s, owns this number."),
-                {"company": company.name},
+                N_(
+                    "The maker named on the label, “%(seen)s”, is %(company)s, the owner of this "
+                    "number."
+                ),
+                {"seen": claims.maker, "company": company.name},
             ),
             Tone.GOOD,
             source=source,
