@@ -40,8 +40,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import logging
+import statistics
 import sys
 import tempfile
 import time
@@ -462,6 +464,47 @@ def failures(rows: Sequence[dict[str, Any]]) -> str:
 # --- main -----------------------------------------------------------------------------------------
 
 
+def bench_checks(samples: Sequence[LabelSample], photos: int, log: Callable[[str], None]) -> str:
+    """Whole photo checks through the app: ``photos`` photos (12 MP first) in one
+    ``POST /api/v1/verify``, timed from request to answer, rate limits off."""
+    import flask_migrate
+
+    from app import create_app
+
+    big = sorted(samples, key=lambda s: -(s.size[0] * s.size[1]))
+    groups = [big[i : i + photos] for i in range(0, len(big) - photos + 1, photos)][:10]
+    times: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/checks.sqlite3",
+                "SECRET_KEY": "bench",
+                "RATELIMIT_ENABLED": False,
+            }
+        )
+        with app.app_context():
+            logging.disable(logging.INFO)
+            try:
+                flask_migrate.upgrade()
+            finally:
+                logging.disable(logging.NOTSET)
+        client = app.test_client()
+        for group in groups:
+            data = {"photo": [(io.BytesIO(s.image_bytes), f"{s.index}.jpg") for s in group]}
+            started = time.perf_counter()
+            response = client.post("/api/v1/verify", data=data, content_type="multipart/form-data")
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{response.status_code}: {response.get_data(as_text=True)}")
+            log(f"  {len(times)}/{len(groups)}: {times[-1]:.0f} ms")
+    sizes = sorted({f"{s.size[0]}×{s.size[1]}" for g in groups for s in g})
+    return (
+        f"{len(groups)} checks of {photos} photos ({', '.join(sizes)}) through POST /api/v1/verify: "
+        f"p50 {statistics.median(times):.0f} ms, p95 {percentile(times, 0.95):.0f} ms, "
+        f"max {max(times):.0f} ms"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-class", type=int, default=20)
@@ -478,6 +521,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="processes rendering the corpus")
     parser.add_argument("--json", type=Path, help="also write every reading, score and time here")
     parser.add_argument("--failures", action="store_true", help="list every miss, false finding")
+    parser.add_argument(
+        "--checks",
+        type=int,
+        metavar="PHOTOS",
+        help="instead: time whole photo checks of PHOTOS photos each (largest first) through the API",
+    )
     args = parser.parse_args()
 
     def log(message: str) -> None:
@@ -494,6 +543,9 @@ def main() -> int:
     )
     if args.split != "all":
         samples = [s for s in samples if s.split == args.split]
+    if args.checks:
+        print(bench_checks(samples, args.checks, log))
+        return 0
     log("building the sample registry snapshot ...")
     snapshot = sample_registry_snapshot()
     log(f"reading {len(samples)} label photos (split {args.split}, today {args.today}) ...")
