@@ -432,12 +432,43 @@ def _confirmed_dates(page_lines: Sequence[_PageLine]) -> tuple[LabelDates, bool]
 
 
 def _party(
-    parties: Iterable[ResponsibleParty], roles: set[PartyRole], registry: RegistrySnapshot
+    parties: Iterable[ResponsibleParty],
+    roles: set[PartyRole],
+    lines: Sequence[Line],
+    registry: RegistrySnapshot,
 ) -> MakerFinding | None:
     for party in parties:
         if party.role in roles:
-            return MakerFinding(party.role, party.text, registry.company_named(party.text))
+            text = _continued(party, lines)
+            return MakerFinding(party.role, text, registry.company_named(text))
     return None
+
+
+#: What starts a line that is not the rest of a company's name: an address, a contact, a number.
+_NOT_A_NAME_GOING_ON = re.compile(
+    r"^(?:[\d(]|dia chi|dc\b|d/c|kcn|khu|lo\b|so\b|phuong|xa\b|quan|huyen|tinh|tp\b|thanh pho"
+    r"|tel|dt\b|fax|hotline|website|www|email|mst|address)"
+)
+
+
+def _continued(party: ResponsibleParty, lines: Sequence[Line]) -> str:
+    """The organisation's name, with the next line when the name runs on to it (a long name
+    wraps: "… Hàng tiêu dùng Bình Tiên" / "Xanh"): a short line that is no field of its own and
+    no address. Reading only the first line would match a near copy to the genuine company."""
+    index = next((i for i, line in enumerate(lines) if line.text == party.line), None)
+    if index is None or index + 1 >= len(lines) or not party.line.rstrip().endswith(party.text):
+        return party.text
+    following = lines[index + 1]
+    key = search_key(following.text)
+    if (
+        len(key.split()) > 4
+        or _NOT_A_NAME_GOING_ON.match(key)
+        or mentions_date(following)
+        or find_origin([following]) is not None
+        or find_parties([following])
+    ):
+        return party.text
+    return f"{party.text} {following.text.strip()}"
 
 
 MAKER_ROLES = {PartyRole.MANUFACTURER, PartyRole.RESPONSIBLE, PartyRole.COMPANY}
@@ -461,8 +492,8 @@ def read_label(images: Sequence[Image.Image], *, registry: RegistrySnapshot) -> 
     return LabelReading(
         lines=tuple(lines),
         brands=tuple(_best_first(brands)),
-        maker=_party(parties, MAKER_ROLES, registry),
-        importer=_party(parties, IMPORTER_ROLES, registry),
+        maker=_party(parties, MAKER_ROLES, lines, registry),
+        importer=_party(parties, IMPORTER_ROLES, lines, registry),
         origin=find_origin(lines),
         dates=dates,
         dates_certain=dates_certain,

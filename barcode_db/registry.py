@@ -92,16 +92,18 @@ class RegistrySnapshot:
         """The registry company a maker's name on a label stands for, if it is one of them.
 
         Legal forms ("Công ty Cổ phần", "CTY TNHH MTV", "JSC") and a bracketed short name are
-        set aside; the rest must be the same name but for a letter or two (OCR, abbreviations).
+        set aside; the rest must be the same name, word for word, but for a letter or two (OCR).
+        A name with a word more ("… Bình Tiên Xanh") is another company: imitators register
+        near copies of a genuine maker's name.
         """
         key = company_key(text)
         if not key:
             return None
         found = self.company_keys.get(key)
         if found is None and len(key) >= 6:
-            best = process.extractOne(
-                key, self.company_keys.keys(), scorer=fuzz.ratio, score_cutoff=92
-            )
+            words = key.count(" ")
+            same_length = [k for k in self.company_keys if k.count(" ") == words]
+            best = process.extractOne(key, same_length, scorer=fuzz.ratio, score_cutoff=92)
             found = self.company_keys[best[0]] if best else None
         return self.companies.get(found) if found is not None else None
 

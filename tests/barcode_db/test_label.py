@@ -233,3 +233,25 @@ def test_an_accent_on_an_i_is_not_enough_for_a_lookalike(text: str, certain: boo
     finding = label._decide(VISSAN, lines, per_reading)
     assert finding.kind is MatchKind.CLOSE
     assert finding.certain is certain
+
+
+@pytest.mark.parametrize(
+    ("texts", "code"),
+    [
+        # The genuine maker, its address on the next line.
+        (["Sản xuất bởi: Công ty Cổ phần Sữa Việt Nam", "10 Tân Trào, P. Tân Phú"], "VNM"),
+        (["Sản xuất bởi: Công ty Cổ phần Sữa Việt Nam", "Xuất xứ: Việt Nam"], "VNM"),
+        # A near copy whose last word wrapped onto the next line is another company.
+        (["Sản xuất bởi: Công ty Cổ phần Sữa Việt Nam", "Xanh"], None),
+        (["Sản xuất bởi: Công ty Cổ phần Sữa Việt Nam Xanh"], None),
+        # A letter misread in the genuine name is still the genuine company.
+        (["Sản xuất bởi: Công ty Cổ phần Sữa Viêt Nam"], "VNM"),
+    ],
+)
+def test_the_maker_is_matched_on_its_whole_name(texts: list[str], code: str | None) -> None:
+    from barcode_db.label_text import find_parties
+
+    lines = [Line(text) for text in texts]
+    maker = label._party(find_parties(lines), label.MAKER_ROLES, lines, REGISTRY)
+    assert maker is not None
+    assert (maker.company.code if maker.company else None) == code
