@@ -22,9 +22,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # A complaint carries up to 5 photos of 10 MB; photo checks get a tighter limit per
         # endpoint (BODY_LIMITS), applied before the body is read.
         "MAX_CONTENT_LENGTH": 5 * 10 * 1024 * 1024 + 512 * 1024,
+        # A photo check sends up to three photos (MAX_LABEL_PHOTOS) of 10 MB each.
         "BODY_LIMITS": {
-            "public.verify_photo_upload": 10 * 1024 * 1024 + 64 * 1024,
-            "api.verify_post": 10 * 1024 * 1024 + 64 * 1024,
+            "public.verify_photo_upload": 3 * 10 * 1024 * 1024 + 64 * 1024,
+            "api.verify_post": 3 * 10 * 1024 * 1024 + 64 * 1024,
         },
         # Werkzeug buffers multipart data in this much memory, file parts included: not smaller.
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,

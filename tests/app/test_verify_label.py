@@ -282,3 +282,15 @@ def test_a_green_verdict_with_an_expired_pack_says_so_at_the_top(client, sample_
     # A pack in date gets no such line.
     fine = client.get("/verify", query_string={"code": VINAMILK_PRODUCT, "expires": "2030-01-01"})
     assert 'id="verdict-alarm"' not in fine.get_data(as_text=True)
+
+
+def test_three_large_photos_in_one_check_are_read(client, sample_registry) -> None:
+    # Three phone photos of a few MB each: more than 10 MB together, each under the limit.
+    import numpy as np
+
+    noise = np.random.default_rng(3).integers(0, 255, (1500, 2000, 3), dtype=np.uint8)
+    heavy = to_jpeg_bytes(Image.fromarray(noise), quality=95)
+    assert 3 * len(heavy) > 10 * 1024 * 1024 > len(heavy)
+    response = api_photos(client, heavy, heavy, to_png_bytes(GENUINE))
+    assert response.status_code == 200
+    assert response.get_json()["chosen"] == VINAMILK_PRODUCT

@@ -150,11 +150,27 @@ def test_oversized_upload_is_413(client) -> None:
         b'--b\r\nContent-Disposition: form-data; name="photo"; filename="big.jpg"\r\n'
         b"Content-Type: image/jpeg\r\n\r\n"
         + b"\xff\xd8"
-        + b"\x00" * (11 * 1024 * 1024)
+        + b"\x00" * (31 * 1024 * 1024)  # more than three photos of 10 MB: refused unread
         + b"\r\n--b--\r\n"
     )
     response = client.post(
         "/verify/photo?lang=en", data=body, content_type="multipart/form-data; boundary=b"
+    )
+    assert response.status_code == 413
+    assert "10 MB" in text_of(response)
+
+
+def test_one_photo_over_10_mb_among_three_is_413(client) -> None:
+    from tests.support.forms import REFERER, csrf_token, multipart
+
+    small = to_jpeg_bytes(render_label("8934673000017"))
+    big = b"\xff\xd8" + b"\x00" * (11 * 1024 * 1024)
+    body, content_type = multipart(
+        {"csrf_token": csrf_token(client)},
+        [("photo", small, "a.jpg"), ("photo", big, "b.jpg"), ("photo", small, "c.jpg")],
+    )
+    response = client.post(
+        "/verify/photo?lang=en", data=body, content_type=content_type, headers=REFERER
     )
     assert response.status_code == 413
     assert "10 MB" in text_of(response)
