@@ -142,7 +142,7 @@ def verify_photos(
     images = [load_image(data) for data in photos[:MAX_LABEL_PHOTOS]]
     # Leave room in the answer for reading the label and rendering the page.
     # The decoder's share of the answer time, split between the photos.
-    budget = max(0.3, DECODE_BUDGET / len(images))
+    budget = max(0.2, DECODE_BUDGET / len(images))
     per_photo = [decode_image(image, time_budget=budget) for image in images]
     decoded = tuple(code for codes in per_photo for code in codes)
     decode_ms = round((time.perf_counter() - started) * 1000, 1)
