@@ -74,7 +74,7 @@ __all__ = [
 #: Longest side a photo is read at: labels' small print stays legible, a 12 MP photo stays fast.
 MAX_SIDE = 2000
 #: Pixels read in all for one check: several photos are each read smaller than one alone.
-MAX_TOTAL_PIXELS = 4_500_000
+MAX_TOTAL_PIXELS = 3_600_000
 #: Shortest side below which a photo is enlarged first (Tesseract wants ~20 px letters).
 MIN_SIDE = 900
 #: Lines holding a brand read again on their own to confirm it.
