@@ -39,6 +39,15 @@ def decide(entry: BrandEntry, *readings: tuple[str, float]) -> BrandFinding:
     return label._decide(entry, lines, [MATCHER.find_all(r.text, printed=True) for r in lines])
 
 
+def decided(entry: BrandEntry, text: str) -> BrandFinding:
+    """The finding for ``entry`` when three confident readings all give ``text``."""
+    matcher = BrandMatcher([entry])
+    lines = [Line(text, 92.0)] * 3
+    return label._decide(
+        entry, lines, [matcher.find_all(line.text, printed=True) for line in lines]
+    )
+
+
 @pytest.mark.parametrize(
     ("readings", "kind", "certain", "text"),
     [
@@ -92,11 +101,7 @@ TH = BrandEntry(3, "TH true MILK", 13)
     ],
 )
 def test_a_letter_lost_or_gained_at_the_edge_is_no_lookalike(text: str, certain: bool) -> None:
-    matcher = BrandMatcher([TH])
-    lines = [Line(text, 90.0)] * 3
-    finding = label._decide(
-        TH, lines, [matcher.find_all(line.text, printed=True) for line in lines]
-    )
+    finding = decided(TH, text)
     assert finding.kind is MatchKind.CLOSE
     assert finding.certain is certain
 
@@ -187,9 +192,7 @@ def test_the_model_missing_is_said_plainly(monkeypatch, tmp_path) -> None:
     ],
 )
 def test_other_marks_over_capitals_are_not_enough_for_a_lookalike(text: str, certain: bool) -> None:
-    lines = [Line(text, 92.0)] * 3
-    per_reading = [MATCHER.find_all(line.text, printed=True) for line in lines]
-    finding = label._decide(HAO_HAO, lines, per_reading)
+    finding = decided(HAO_HAO, text)
     assert finding.kind is MatchKind.CLOSE
     assert finding.certain is certain
 
@@ -207,10 +210,7 @@ BITIS_HUNTER = BrandEntry(4, "Biti's Hunter", 14)
     ],
 )
 def test_capitals_ocr_confuses_are_not_enough_for_a_lookalike(text: str, certain: bool) -> None:
-    matcher = BrandMatcher([BITIS_HUNTER])
-    lines = [Line(text, 92.0)] * 3
-    per_reading = [matcher.find_all(line.text, printed=True) for line in lines]
-    finding = label._decide(BITIS_HUNTER, lines, per_reading)
+    finding = decided(BITIS_HUNTER, text)
     assert finding.kind is MatchKind.CLOSE
     assert finding.certain is certain
 
@@ -227,10 +227,7 @@ VISSAN = BrandEntry(5, "Vissan", 15)
     ],
 )
 def test_an_accent_on_an_i_is_not_enough_for_a_lookalike(text: str, certain: bool) -> None:
-    matcher = BrandMatcher([VISSAN])
-    lines = [Line(text, 92.0)] * 3
-    per_reading = [matcher.find_all(line.text, printed=True) for line in lines]
-    finding = label._decide(VISSAN, lines, per_reading)
+    finding = decided(VISSAN, text)
     assert finding.kind is MatchKind.CLOSE
     assert finding.certain is certain
 
