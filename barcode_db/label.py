@@ -446,7 +446,7 @@ def _party(
 
 #: What starts a line that is not the rest of a company's name: an address, a contact, a number.
 _NOT_A_NAME_GOING_ON = re.compile(
-    r"^(?:[\d(]|dia chi|dc\b|d/c|kcn|khu|lo\b|so\b|phuong|xa\b|quan|huyen|tinh|tp\b|thanh pho"
+    r"^(?:\d|dia chi|dc\b|d/c|kcn|khu|lo\b|so\b|phuong|xa\b|quan|huyen|tinh|tp\b|thanh pho"
     r"|tel|dt\b|fax|hotline|website|www|email|mst|address)"
 )
 

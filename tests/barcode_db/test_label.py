@@ -241,6 +241,9 @@ def test_an_accent_on_an_i_is_not_enough_for_a_lookalike(text: str, certain: boo
         # A near copy whose last word wrapped onto the next line is another company.
         (["Sản xuất bởi: Công ty Cổ phần Sữa Việt Nam", "Xanh"], None),
         (["Sản xuất bởi: Công ty Cổ phần Sữa Việt Nam Xanh"], None),
+        # A bracketed short name runs on to the next line: the genuine one, or a near copy.
+        (["Sản xuất bởi: Công ty Cổ phần Sữa Việt Nam", "(Vinamilk)"], "VNM"),
+        (["Sản xuất bởi: Công ty Cổ phần Sữa Việt Nam", "(Vinamilk) Quốc tế"], None),
         # A letter misread in the genuine name is still the genuine company.
         (["Sản xuất bởi: Công ty Cổ phần Sữa Viêt Nam"], "VNM"),
     ],
