@@ -84,24 +84,35 @@ def verify_photo_upload():
             photo_form=form,
             photo_error=render_message(rejected.message),
         ), status
-    return render_template(
-        "public/verdict.html", result=result, code_form=_recheck_form(result, form)
-    )
+    code_form, hints = _recheck_form(result, form)
+    return render_template("public/verdict.html", result=result, code_form=code_form, hints=hints)
 
 
-def _recheck_form(result: Verification, typed: PhotoForm) -> CodeForm:
+def _recheck_form(result: Verification, typed: PhotoForm) -> tuple[CodeForm, dict[str, str]]:
     """The verdict's "is this what your label says?" form: the number and what was read on the
-    label, with what the shopper typed in its place, ready to correct and check again."""
+    label, with what the shopper typed in its place, ready to correct and check again.
+
+    What the readings were unsure of is only a hint (a placeholder), never a value: sent back
+    unchanged it would become the shopper's word ("typed") for a misreading.
+    """
     form = CodeForm(formdata=None)
+    hints: dict[str, str] = {}
     parsed = result.verdict.facts.parsed
     form.code.data = parsed.gtin or parsed.input
     label = result.label
-    form.brand.data = typed.brand.data or (label.brands[0].text if label and label.brands else "")
+    certain = [b for b in label.brands if b.certain] if label else []
+    form.brand.data = typed.brand.data or (certain[0].text if certain else "")
+    if label and label.brands and not form.brand.data:
+        hints["brand"] = label.brands[0].text
     form.maker.data = typed.maker.data or (label.maker.text if label and label.maker else "")
     form.origin.data = typed.origin.data or (label.origin.text if label and label.origin else "")
-    form.expires.data = typed.expires.data or (label.dates.expires if label else None)
+    form.expires.data = typed.expires.data or (
+        label.dates.expires if label and label.dates_certain else None
+    )
+    if label and label.dates.expires and not form.expires.data:
+        hints["expires"] = label.dates.expires_text or label.dates.expires.isoformat()
     form.made_in_vietnam.data = bool(typed.made_in_vietnam.data)
-    return form
+    return form, hints
 
 
 @blueprint.get("/brands")

@@ -294,3 +294,27 @@ def test_three_large_photos_in_one_check_are_read(client, sample_registry) -> No
     response = api_photos(client, heavy, heavy, to_png_bytes(GENUINE))
     assert response.status_code == 200
     assert response.get_json()["chosen"] == VINAMILK_PRODUCT
+
+
+def test_a_brand_read_unsure_is_a_hint_to_type_never_a_prefilled_value(
+    client, sample_registry
+) -> None:
+    # Bold "ll" is where Tesseract wavers ("Vinamllk" read "Vinamilk", "Vinamillk"...).
+    wavering = label_photo(
+        "Vinamllk",
+        [
+            "Sữa tươi tiệt trùng 180 ml",
+            "Sản xuất bởi: Công ty Cổ phần Sữa Việt Nam",
+            "Xuất xứ: Việt Nam",
+            "NSX: 12/03/2025  HSD: 12/09/2025",
+        ],
+        code=VINAMILK_PRODUCT,
+    )
+    response = post_photos(client, to_jpeg_bytes(wavering))
+    html = response.get_data(as_text=True)
+    assert 'data-code="brand_unsure"' in html
+    assert "not sure we read it right" in text_of(response)
+    form = html.split('id="recheck-form"')[1].split("</form>")[0]
+    brand_input = form.split('id="recheck-brand"')[1].split(">")[0]
+    assert 'value=""' in brand_input  # sent back unchanged, it says nothing
+    assert "Type what your label says" in brand_input
