@@ -459,14 +459,6 @@ def test_a_reader_crash_is_a_miss_on_every_check_and_the_run_goes_on(bench: Modu
     assert "1 read_label errors" in bench.goals_line(rows)
 
 
-def test_a_reader_not_written_yet_stops_the_run(bench: ModuleType) -> None:
-    def read(images: object) -> LabelReading:
-        raise NotImplementedError
-
-    with pytest.raises(NotImplementedError):
-        bench.run([tiny_sample(GENUINE, 0)], read, lambda image: [], TODAY, warm=False)
-
-
 @pytest.mark.slow
 def test_the_bench_runs_end_to_end_with_a_reader_that_reads_the_truth(
     bench: ModuleType, corpus: list[LabelSample]
