@@ -19,7 +19,7 @@ from barcode_db.decode import DecodedCode, decode_image
 from barcode_db.gtin import ParsedCode, parse_code
 from barcode_db.images import load_image
 from barcode_db.label import LabelReading, OcrUnavailable, label_claims, read_label
-from barcode_db.label_text import Line, find_origin
+from barcode_db.label_text import country_code
 from barcode_db.messages import N_, Message
 from barcode_db.prefixes import default_table
 from barcode_db.registry import RegistrySnapshot
@@ -55,13 +55,12 @@ def typed_claims(
 ) -> LabelClaims:
     """What the shopper typed (or corrected) about the label, as claims of theirs."""
     origin = (origin or "").strip() or None
-    place = find_origin([Line(f"Xuất xứ: {origin}")]) if origin else None
     return LabelClaims(
         brand=(brand or "").strip() or None,
         made_in_vietnam=made_in_vietnam,
         maker=(maker or "").strip() or None,
         origin=origin,
-        origin_country=place.country_code if place else None,
+        origin_country=country_code(origin) if origin else None,
         expires=expires,
         expires_text=expires.isoformat() if expires else None,
     )

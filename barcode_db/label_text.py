@@ -368,6 +368,11 @@ def _country(place: str, *, fuzzy: bool) -> str | None:
     return codes.pop() if len(codes) == 1 else None
 
 
+def country_code(place: str) -> str | None:
+    """ISO 3166-1 alpha-2 of a country named as the shopper types it ("Thái Lan", "Japan")."""
+    return _country(place, fuzzy=True)
+
+
 _PLACE_BREAK = re.compile(r"[,;/|()\[\]]|\s[-–—]\s|\.\s")
 _WORD = re.compile(r"\S+")
 

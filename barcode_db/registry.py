@@ -72,6 +72,8 @@ class RegistrySnapshot:
     matcher: BrandMatcher = field(default_factory=lambda: BrandMatcher(()))
     #: Company names without their legal form ("sua viet nam"), for names read on labels.
     company_keys: dict[str, int] = field(default_factory=dict)
+    #: The same keys by their number of spaces (a name is compared with names as long).
+    company_keys_by_words: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def owner_of(self, gtin14: str) -> tuple[CompanyFact, str] | None:
         """The company holding the longest registered company prefix of a GTIN, with that prefix."""
@@ -101,8 +103,7 @@ class RegistrySnapshot:
             return None
         found = self.company_keys.get(key)
         if found is None and len(key) >= 6:
-            words = key.count(" ")
-            same_length = [k for k in self.company_keys if k.count(" ") == words]
+            same_length = self.company_keys_by_words.get(key.count(" "), ())
             best = process.extractOne(key, same_length, scorer=fuzz.ratio, score_cutoff=92)
             found = self.company_keys[best[0]] if best else None
         return self.companies.get(found) if found is not None else None
@@ -131,6 +132,7 @@ def build_snapshot(
     """Assemble a snapshot from plain facts (used by :func:`load_snapshot` and by tests)."""
     by_id = {c.id: c for c in companies}
     entries = tuple(brand_entries)
+    keys = {key: c.id for c in by_id.values() if (key := company_key(c.name))}
     return RegistrySnapshot(
         version=version,
         companies=by_id,
@@ -138,7 +140,11 @@ def build_snapshot(
         products={p.gtin: p for p in products},
         brand_entries=entries,
         matcher=BrandMatcher(entries),
-        company_keys={company_key(c.name): c.id for c in by_id.values() if company_key(c.name)},
+        company_keys=keys,
+        company_keys_by_words={
+            words: tuple(k for k in keys if k.count(" ") == words)
+            for words in {k.count(" ") for k in keys}
+        },
     )
 
 
