@@ -81,6 +81,12 @@ def label_json(label: LabelReading | None) -> dict[str, Any] | None:
     """What was read on the label photos (see the OpenAPI document's ``Label``)."""
     if label is None:
         return None
+    companies = snapshot().companies  # one registry read for all the brands
+
+    def company_code(company_id: int) -> str | None:
+        company = companies.get(company_id)
+        return company.code if company else None
+
     return {
         "text": label.text,
         "brands": [
@@ -89,7 +95,7 @@ def label_json(label: LabelReading | None) -> dict[str, Any] | None:
                 "match": b.kind.value,
                 "certain": b.certain,
                 "registry_brand": b.entry.name if b.entry else None,
-                "company_code": _company_code(b.entry.company_id) if b.entry else None,
+                "company_code": company_code(b.entry.company_id) if b.entry else None,
             }
             for b in label.brands
         ],
@@ -114,11 +120,6 @@ def label_json(label: LabelReading | None) -> dict[str, Any] | None:
         "vietnamese_text": label.vietnamese_text,
         "ocr_ms": label.ocr_ms,
     }
-
-
-def _company_code(company_id: int) -> str | None:
-    company = snapshot().companies.get(company_id)
-    return company.code if company else None
 
 
 def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
