@@ -261,6 +261,18 @@ def _text_of(read: Callable[[], str | None]) -> str:
         return ""
 
 
+class _Rereads(dict[int, list[Line]]):
+    """The lines of one read, each read again at most once (a line may hold a brand and a date)."""
+
+    def __init__(self, page_lines: Sequence[_PageLine]) -> None:
+        super().__init__()
+        self.page_lines = page_lines
+
+    def __missing__(self, index: int) -> list[Line]:
+        self[index] = again = _reread(self.page_lines[index])
+        return again
+
+
 def _reread(page_line: _PageLine) -> list[Line]:
     """The line read again on its own, at each of ``RECHECK_HEIGHTS``."""
     _api, api = _apis()
@@ -291,19 +303,19 @@ def _reread(page_line: _PageLine) -> list[Line]:
 
 
 def _brand_findings(
-    page_lines: Sequence[_PageLine], registry: RegistrySnapshot
+    page_lines: Sequence[_PageLine], registry: RegistrySnapshot, again: _Rereads
 ) -> list[BrandFinding]:
     """Brands on the label, each confirmed by most readings or marked unsure."""
     findings: list[BrandFinding] = []
     rechecked = 0
-    for page_line in page_lines:
+    for index, page_line in enumerate(page_lines):
         first = registry.matcher.find_all(page_line.line.text, printed=True)
         if not first:
             continue
         if rechecked >= MAX_RECHECKED_LINES:
             break
         rechecked += 1
-        readings = [page_line.line, *_reread(page_line)]
+        readings = [page_line.line, *again[index]]
         per_reading = [registry.matcher.find_all(r.text, printed=True) for r in readings]
         entries = {f.entry for found in per_reading for f in found if f.entry is not None}
         height = page_line.box[3] - page_line.box[1]
@@ -404,7 +416,7 @@ def _letters(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFC", text).casefold() if ch.isalnum())
 
 
-def _confirmed_dates(page_lines: Sequence[_PageLine]) -> tuple[LabelDates, bool]:
+def _confirmed_dates(page_lines: Sequence[_PageLine], again: _Rereads) -> tuple[LabelDates, bool]:
     """The label's dates, as most readings of its date lines give them, and whether the expiry
     (the date a verdict may say "expired" on) was read the same at least twice.
 
@@ -417,7 +429,7 @@ def _confirmed_dates(page_lines: Sequence[_PageLine]) -> tuple[LabelDates, bool]
     date_lines = date_lines[:MAX_DATE_LINES]
     if not date_lines:
         return find_dates(lines), False
-    rereads = {i: _reread(page_lines[i]) for i in date_lines}
+    rereads = {i: again[i] for i in date_lines}
     views = [find_dates(lines)]
     for view in range(len(RECHECK_HEIGHTS)):
         views.append(
@@ -486,8 +498,9 @@ def read_label(images: Sequence[Image.Image], *, registry: RegistrySnapshot) -> 
     for image in images:
         page_lines.extend(_page_lines(_prepare(image, MAX_TOTAL_PIXELS / len(images))))
     lines = [p.line for p in page_lines]
-    brands = _brand_findings(page_lines, registry)
-    dates, dates_certain = _confirmed_dates(page_lines)
+    again = _Rereads(page_lines)
+    brands = _brand_findings(page_lines, registry, again)
+    dates, dates_certain = _confirmed_dates(page_lines, again)
     parties = find_parties(lines)
     return LabelReading(
         lines=tuple(lines),
