@@ -207,9 +207,14 @@ def test_typed_label_claims_on_the_digits_path(client, sample_registry) -> None:
 
 
 def test_a_malformed_expiry_date_is_explained_and_changes_nothing(client) -> None:
-    response = client.get("/verify", query_string={"code": TH_PRODUCT, "expires": "31/02/2020"})
+    response = client.get(
+        "/verify", query_string={"code": TH_PRODUCT, "expires": "31/02/2020", "lang": "en"}
+    )
     assert response.status_code == 400
     check_page(response)
+    said = text_of(response)
+    assert "Something you typed needs correcting" in said
+    assert "The expiry date must be a real date, e.g. 2027-03-12." in said
     api = client.get("/api/v1/verify", query_string={"code": TH_PRODUCT, "expires": "nope"})
     assert api.status_code == 400
     assert "expires" in api.get_json()["error"]["message"]
