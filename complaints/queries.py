@@ -199,6 +199,35 @@ class QueueFilters:
 class QueuePage:
     rows: list[Complaint]
     next_cursor: str | None
+    #: The page starts at the first match (no cursor, or one that could not be read).
+    from_start: bool = True
+
+    @property
+    def holds_every_match(self) -> bool:
+        """A first page with no next page: its rows are all the matches, no need to count them."""
+        return self.from_start and self.next_cursor is None
+
+
+#: ``search_text`` without its spaces, as PostgreSQL's trigram index holds it (migration 0006).
+#: The spaces are literals, not bound parameters, so that every plan matches the index.
+_JOINED_SEARCH_TEXT = sa.func.replace(
+    Complaint.search_text, sa.literal_column("' '"), sa.literal_column("''")
+)
+
+
+def _contains(key: str) -> list[Any]:
+    """``search_text`` holds the search key ``key``.
+
+    The first condition follows from the second (remove the spaces from a text and from a piece
+    of it, the piece is still in the text), so the matches are the same. It is there for the
+    trigram index: trigrams across words make "sua tuoi 12" look for "i12", rather than for
+    every text holding "sua", "tuoi" and a word starting with "12".
+    """
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [
+        _JOINED_SEARCH_TEXT.like(f"%{escaped.replace(' ', '')}%", escape="\\"),
+        Complaint.search_text.like(f"%{escaped}%", escape="\\"),
+    ]
 
 
 def _conditions(user: User, filters: QueueFilters) -> list[Any]:
@@ -226,12 +255,9 @@ def _conditions(user: User, filters: QueueFilters) -> list[Any]:
     if filters.overdue_at is not None:
         conditions.append(Complaint.deadline_at < filters.overdue_at)
         conditions.append(Complaint.status.in_(list(OPEN_STATES)))
-    if filters.search:
-        escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Complaint.search_text.like(f"%{escaped}%", escape="\\"))
-    for key in filters.also_contains:
-        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Complaint.search_text.like(f"%{escaped}%", escape="\\"))
+    for key in (filters.search, *filters.also_contains):
+        if key:
+            conditions.extend(_contains(key))
     if filters.gtin:
         conditions.append(Complaint.gtin == filters.gtin)
     if filters.store_key:
@@ -295,7 +321,7 @@ def fetch_queue(
         last = rows[-1]
         key = last.priority if sort is Sort.PRIORITY else last.created_at
         next_cursor = _encode_cursor(key, last.id)
-    return QueuePage(rows=rows, next_cursor=next_cursor)
+    return QueuePage(rows=rows, next_cursor=next_cursor, from_start=after is None)
 
 
 def count_queue(session: Session, user: User, filters: QueueFilters, cap: int = 10_000) -> int:

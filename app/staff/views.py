@@ -25,7 +25,7 @@ from barcode_db.textkey import search_key
 from complaints import queries
 from complaints.accounts import ROLE_NAMES, Role, User, can_read_contact, can_see_area
 from complaints.areas import commune, communes_of, province_names
-from complaints.deadlines import deadline_state
+from complaints.deadlines import deadline_for, deadline_state
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -125,15 +125,24 @@ def queue():
     )
     calendar = working_calendar()
     now = utc_now()
+    # The page says "overdue" for a deadline past, without counting working days back to it.
+    overdue = {
+        c.id for c in page.rows if c.status.is_open and now > deadline_for(c.created_at, calendar)
+    }
     deadlines = {
-        c.id: deadline_state(c.created_at, now, calendar) for c in page.rows if c.status.is_open
+        c.id: deadline_state(c.created_at, now, calendar)
+        for c in page.rows
+        if c.status.is_open and c.id not in overdue
     }
     next_args = request.args.to_dict(flat=False)
     next_args["after"] = [page.next_cursor] if page.next_cursor else []
     return render_template(
         "staff/queue.html",
         page=page,
-        total=queries.count_queue(db.session, user, filters),
+        total=len(page.rows)
+        if page.holds_every_match
+        else queries.count_queue(db.session, user, filters),
+        overdue=overdue,
         deadlines=deadlines,
         band_for=band_for,
         provinces=_visible_provinces(user),

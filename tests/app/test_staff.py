@@ -170,6 +170,38 @@ def test_queue_pages_by_keyset_without_overlap(client, make_user, make_complaint
     assert 'id="next-page"' not in second
 
 
+def test_queue_count_is_of_every_match_on_every_page(client, make_user, make_complaint) -> None:
+    for n in range(52):
+        make_complaint(description=f"Phản ánh số {n} về hàng giả.")
+    make_complaint(description="Nước mắm pha loãng.")
+    login(client, make_user("staff"))
+    first = client.get("/staff/?sort=oldest&lang=en")
+    assert "53 complaint(s) match." in text_of(first)
+    link = re.search(r'href="([^"]+)" id="next-page"', first.get_data(as_text=True))
+    second = client.get(link.group(1).replace("&amp;", "&"))
+    assert "53 complaint(s) match." in text_of(second)  # all matches, not the 3 on this page
+    few = client.get("/staff/?q=nuoc+mam&lang=en")
+    assert "1 complaint(s) match." in text_of(few)
+
+
+def deadline_cell(html: str, complaint) -> str:
+    row = re.search(rf'<tr data-id="{complaint.id}">(.*?)</tr>', html, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    return re.sub(r"<[^>]+>", "", cells[8]).strip()
+
+
+def test_queue_shows_the_working_days_left_or_overdue(client, make_user, make_complaint) -> None:
+    long_ago = dt.datetime(2020, 3, 2, 2, 0, tzinfo=dt.UTC)
+    fresh = make_complaint()
+    late = make_complaint(created_at=long_ago)
+    closed = make_complaint(status="CONFIRMED", created_at=long_ago)
+    login(client, make_user("staff"))
+    html = client.get("/staff/?lang=en").get_data(as_text=True)
+    assert deadline_cell(html, fresh) == "7 working days"  # filed today
+    assert deadline_cell(html, late) == "overdue"
+    assert deadline_cell(html, closed) == ""  # a closed complaint has no deadline to meet
+
+
 def test_overdue_filter(client, make_user, make_complaint, db_session) -> None:
     old = make_complaint(description="Khiếu nại cũ chưa xử lý.")
     fresh = make_complaint(description="Khiếu nại mới nhận hôm nay.")
