@@ -15,7 +15,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import local_today, utc_now
 from app.extensions import db, limiter, registry_cache
-from barcode_db.decode import DecodedCode, decode_image
+from barcode_db.decode import (
+    DEFAULT_WORK_BUDGET,
+    BarcodeReading,
+    DecodedCode,
+    Disagreement,
+    read_barcodes,
+)
 from barcode_db.gtin import ParsedCode, parse_code
 from barcode_db.images import load_image
 from barcode_db.label import LabelReading, OcrUnavailable, label_claims, read_label
@@ -39,6 +45,13 @@ class Verification:
     label: LabelReading | None = None
     #: Different product numbers read on the photos: the shopper chooses, we do not.
     choices: tuple[ParsedCode, ...] = ()
+    #: Barcodes read two different ways, which agreement could not settle.
+    unclear: tuple[Disagreement, ...] = ()
+    #: Why the verdict is for the number it is for (photo verifications): ``one_number`` (one
+    #: product number on the photos), ``several_numbers`` (different products: the shopper
+    #: chooses), ``unclear`` (one barcode read two ways: the shopper compares with the digits
+    #: printed), ``no_number`` (nothing read).
+    chosen_reason: str | None = None
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
@@ -113,11 +126,21 @@ LABEL_NOT_READ = Message(
     "label_not_read",
     N_("The label text could not be read on this server; only the barcode was checked."),
 )
+CODE_UNCLEAR = Message(
+    "code_unclear",
+    N_(
+        "We read the same barcode two different ways (%(codes)s): the photo is not clear enough "
+        "to tell which number is printed, and we give no verdict on a number that may not be on "
+        "your product. Compare with the digits under the bars and choose, take a closer photo of "
+        "the barcode, or type the digits."
+    ),
+)
 #: Photos of one product a shopper may send in one check (front, back, barcode side).
 MAX_LABEL_PHOTOS = 3
-#: Seconds the barcode decoder may take over all the photos of one check (the label reader's
-#: work is bounded by pixels: barcode_db.label).
-DECODE_BUDGET = 0.75
+#: Work the barcode decoder may do over all the photos of one check (work units of
+#: barcode_db.decode: the same answer on an idle and a busy server), and at least per photo.
+DECODE_WORK = 2 * DEFAULT_WORK_BUDGET
+MIN_PHOTO_WORK = DEFAULT_WORK_BUDGET // 2
 
 
 def verify_photo(data: bytes, *, claims: LabelClaims | None = None) -> Verification:
@@ -139,11 +162,9 @@ def verify_photos(
     """
     started = time.perf_counter()
     images = [load_image(data) for data in photos[:MAX_LABEL_PHOTOS]]
-    # Leave room in the answer for reading the label and rendering the page.
-    # The decoder's share of the answer time, split between the photos.
-    budget = max(0.2, DECODE_BUDGET / len(images))
-    per_photo = [decode_image(image, time_budget=budget) for image in images]
-    decoded = tuple(code for codes in per_photo for code in codes)
+    work = max(MIN_PHOTO_WORK, DECODE_WORK // len(images))
+    readings = [read_barcodes(image, work_budget=work) for image in images]
+    decoded = tuple(code for reading in readings for code in reading.codes)
     decode_ms = round((time.perf_counter() - started) * 1000, 1)
     registry = snapshot()
     typed = claims or LabelClaims()
@@ -156,34 +177,77 @@ def verify_photos(
         current_app.logger.exception("the label reader is not installed")
         extra = (Reason(LABEL_NOT_READ, Tone.INFO),)
         claims = typed
-    candidates = [parse_code(code.text, code.symbology) for code in decoded]
-    # Each photo's number is its first valid read (one photo, one answer: the decoder's job);
-    # photos whose numbers differ show different products, and the shopper chooses.
-    firsts = [
-        next((p for c in codes if (p := parse_code(c.text, c.symbology)).valid), None)
-        for codes in per_photo
-    ]
-    if live_code and (live := parse_code(live_code)).valid:
-        firsts.insert(0, live)
-    numbers = list({p.gtin14: p for p in firsts if p is not None and p.gtin14}.values())
-    chosen = numbers[0] if numbers else next(iter(candidates), None)
-    if len(numbers) > 1:
+    numbers, unclear = _numbers(readings, live_code)
+    chosen: ParsedCode | None = None
+    choices: tuple[ParsedCode, ...] = ()
+    if unclear:
+        # One barcode read two ways: no verdict; the shopper compares with the printed digits.
+        choices = tuple(
+            {
+                p.gtin14: p
+                for d in unclear
+                for c in d.readings
+                if (p := parse_code(c.text, c.symbology)).valid
+            }.values()
+        )
+        codes = "; ".join(" / ".join(d.texts) for d in unclear)
+        lead = Message(CODE_UNCLEAR.code, CODE_UNCLEAR.msgid, {"codes": codes})
+        verdict = _without_number(Reason(lead, Tone.WARNING), claims)
+        reason = "unclear"
+    elif len(numbers) > 1:
         # Several product numbers: no verdict about any, the shopper chooses.
+        choices = tuple(numbers)
         codes = ", ".join(p.gtin or "" for p in numbers)
         lead = Message(PHOTOS_DISAGREE.code, PHOTOS_DISAGREE.msgid, {"codes": codes})
         verdict = _without_number(Reason(lead, Tone.WARNING), claims)
-    elif chosen is None:
-        verdict = _without_number(Reason(NO_CODE_IN_PHOTO, Tone.WARNING), claims)
+        reason = "several_numbers"
     else:
-        verdict = _verdict(chosen, claims)
+        # One number; else what a QR code says, even without a product number in it.
+        chosen = (
+            numbers[0]
+            if numbers
+            else next((parse_code(c.text, c.symbology) for c in decoded), None)
+        )
+        if chosen is None:
+            verdict = _without_number(Reason(NO_CODE_IN_PHOTO, Tone.WARNING), claims)
+            reason = "no_number"
+        else:
+            verdict = _verdict(chosen, claims)
+            reason = "one_number"
     return Verification(
         verdict=verdict,
         decoded=decoded,
         decode_ms=decode_ms,
         label=label,
         extra_reasons=extra,
-        choices=tuple(numbers) if len(numbers) > 1 else (),
+        choices=choices,
+        unclear=unclear,
+        chosen_reason=reason,
     )
+
+
+def _numbers(
+    readings: Sequence[BarcodeReading], live_code: str | None
+) -> tuple[list[ParsedCode], tuple[Disagreement, ...]]:
+    """The product numbers read (the live camera's first), and the barcodes left unclear.
+
+    A barcode one photo read two ways is settled when another photo (or the live camera) read
+    one of the two: the photos are independent reads of the same pack.
+    """
+    found: list[ParsedCode] = []
+    if live_code and (live := parse_code(live_code)).valid:
+        found.append(live)
+    for reading in readings:
+        found += [p for c in reading.codes if (p := parse_code(c.text, c.symbology)).valid]
+    numbers = list({p.gtin14: p for p in found if p.gtin14}.values())
+    known = {p.gtin14 for p in numbers}
+    unclear = tuple(
+        d
+        for reading in readings
+        for d in reading.disagreements
+        if not any(parse_code(c.text, c.symbology).gtin14 in known for c in d.readings)
+    )
+    return numbers, unclear
 
 
 def _without_number(lead: Reason, claims: LabelClaims) -> Verdict:

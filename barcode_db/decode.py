@@ -1,44 +1,64 @@
-"""Read product barcodes (EAN-13, EAN-8, UPC-A, UPC-E) and QR codes from a photo.
+"""Read product barcodes (EAN-13, EAN-8, UPC-A, UPC-E) and QR codes from a photo: one answer per
+barcode, or none.
 
-Two engines sit behind :func:`decode_image`, both restricted to those five symbologies: zxing-cpp
-(fast, reads tilted codes) and ZBar through pyzbar's ctypes wrapper (slower, but reads some blurred
-1-D codes zxing-cpp misses). A photo goes through a few passes, each scanned by both engines, and
-the first pass that reads anything ends the search: the image as is (long side downscaled to
-2000 px if larger), then - for a large photo - its full resolution, then autocontrast, then
-unsharp masking; last, two fragile passes: strong unsharp masks (radius 3 and 5 px, 300 %, no
-threshold) scanned by zxing-cpp with its LocalAverage and FixedThreshold binarizers, which read bars
-blurred over most of a module. A fragile read is only returned when a second fragile attempt (the
-other binarizer or the other radius) read the same code (``confirmed_by`` names it): strong
-sharpening also makes up bars from noise, and a made-up read can pass its check digit. A time
-budget bounds the whole: an engine step whose cost, estimated from the
-seconds per pixel measured so far, does not fit in what is left is skipped.
+Two engines sit behind :func:`read_barcodes`, both restricted to those five symbologies: zxing-cpp
+(fast, reads tilted codes) and ZBar through pyzbar's ctypes wrapper (reads some blurred 1-D codes
+zxing-cpp misses, and says on how many scanlines it read a code). A photo goes through passes, each
+scanned by both engines: the image as is (long side downscaled to 2000 px if larger), then - for a
+large photo - its full resolution, then autocontrast, then unsharp masking, a 2x upscale of a small
+photo; last, fragile passes (strong unsharp masks scanned by zxing-cpp with two binarizers), whose
+reads only count when a second fragile attempt read the same code.
 
-Engine output is not trusted: every 1-D read is re-checked with its GS1 mod-10 check digit (UPC-E
-after expansion to UPC-A) and dropped if it fails. The bars of a UPC-A and of an EAN-13 starting
-with 0 are the same, and the engines name them differently (zxing-cpp 3: EAN-13 with a leading 0;
-ZBar: UPC-A), so both come back as UPC-A with 12 digits. Results are deduplicated by GTIN (1-D)
-or payload bytes (QR), keeping the first engine and pass that read them; product codes first.
+**One barcode, one answer.** Every 1-D read is re-checked with its GS1 mod-10 check digit, but a
+garbled read passes it one time in ten, and each pass and engine is another draw: the misreads seen
+in the field keep the right half of an EAN-13 and get the left half wrong, or make a UPC-E out of the
+halves of a longer code. So reads carry where they were found, and reads are never taken in the
+order they came. Reads of the same digits are one *value*, with the set of (engine, pass) that read
+it - its votes. Two values whose places on the image overlap are rival readings of one barcode: the
+one with at least two votes and at least twice the votes of the other wins; when neither wins, the
+photo gives no number for that barcode but a :class:`Disagreement` naming both, and the caller asks
+for a closer photo. A UPC-E overlapped by a longer code is dropped (it is made of that code's
+halves). Values that do not overlap are different codes, all returned. The search stops after the
+first pass that leaves every barcode settled (a value with two votes, no rival left undecided).
+
+**The budget is work, not time**: a step (preparing a pass image, or one engine on it) costs its
+pixels times a per-kind weight, in "work units" (:data:`WORK_WEIGHTS`); a step that does not fit in
+what is left of ``work_budget`` is skipped, the first always runs. The same photo therefore decodes
+the same on an idle and on a busy machine; a busy machine only takes longer to give that answer.
+
+The bars of a UPC-A and of an EAN-13 starting with 0 are the same, and the engines name them
+differently (zxing-cpp 3: EAN-13 with a leading 0; ZBar: UPC-A), so both come back as UPC-A with 12
+digits.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from ctypes import c_void_p, cast, string_at
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 import zxingcpp
 from biip import BiipException
 from biip.checksums import gs1_standard_check_digit
 from biip.upc import Upc
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from pyzbar import wrapper as zbar
 
+from barcode_db.bar_regions import BLOCK, bar_regions
 from barcode_db.images import load_image
 
-__all__ = ["DecodedCode", "decode_bytes", "decode_image"]
+__all__ = [
+    "DEFAULT_WORK_BUDGET",
+    "BarcodeReading",
+    "Box",
+    "DecodedCode",
+    "Disagreement",
+    "decode_bytes",
+    "decode_image",
+    "read_barcodes",
+]
 
 Symbology = Literal["EAN13", "EAN8", "UPCA", "UPCE", "QR"]
 
@@ -48,8 +68,122 @@ FIRST_PASS_LONG_SIDE: Final = 2000
 SMALL_LONG_SIDE: Final = 1000
 """Photos smaller than this get a 2x upscaled pass as a last resort."""
 
-UPSCALE_PESSIMISM: Final = 2.0
-"""Factor on the estimated cost of a step on more pixels than any measured so far."""
+STACKED_VOTES: Final = 3
+"""Votes each of two different codes needs to be told apart as stacked (see _Value.rivals)."""
+
+BAR_REACH: Final = 0.75
+"""How far, as a share of a 1-D read's length, its bars may reach on either side of the scanlines
+that read it: EAN/UPC bars are about 0.7 of the symbol's width high, and a read may come from a
+scanline at the top of the bars and another from one at the bottom."""
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned rectangle on the photo, in its pixels."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    #: For a 1-D read: whether the code runs along x (bars upright), as the engine scanned it;
+    #: None when unknown (then the longer side is taken for the code's length).
+    along_x: bool | None = None
+
+    @classmethod
+    def around(
+        cls, points: Iterable[tuple[float, float]], along_x: bool | None = None
+    ) -> Box | None:
+        xs, ys = [], []
+        for x, y in points:
+            xs.append(float(x))
+            ys.append(float(y))
+        if not xs:
+            return None
+        return cls(min(xs), min(ys), max(xs), max(ys), along_x)
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    def scaled(self, factor: float) -> Box:
+        return Box(
+            self.left * factor,
+            self.top * factor,
+            self.right * factor,
+            self.bottom * factor,
+            self.along_x,
+        )
+
+    def moved(self, dx: float, dy: float) -> Box:
+        return Box(self.left + dx, self.top + dy, self.right + dx, self.bottom + dy, self.along_x)
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            min(self.left, other.left),
+            min(self.top, other.top),
+            max(self.right, other.right),
+            max(self.bottom, other.bottom),
+            self.along_x if self.along_x == other.along_x else None,
+        )
+
+    @property
+    def _along_x(self) -> bool:
+        return self.along_x if self.along_x is not None else self.width >= self.height
+
+    def _spans(self) -> tuple[float, float]:
+        """(extent along the code, extent across it)."""
+        if self._along_x:
+            return self.width, self.height
+        return self.height, self.width
+
+    @property
+    def degenerate(self) -> bool:
+        """Whether the read's extent along the code is unknown: ZBar reports, for a blurred or
+        partial read, points at one end of its scanlines only."""
+        along, across = self._spans()
+        return along < max(8.0, 0.5 * across)
+
+    def apart_across(self, other: Box) -> bool:
+        """Whether the two are side by side across the code (one above the other, for upright
+        bars): no scanline of one is among the other's."""
+        if self._along_x:
+            return self.bottom < other.top or other.bottom < self.top
+        return self.right < other.left or other.right < self.left
+
+    def footprint(self) -> Box:
+        """Where the bars of a 1-D read may be: the box widened across the code by BAR_REACH of
+        its length (and, when its length is unknown, along it by its height)."""
+        along, across = self._spans()
+        length = max(along, across)
+        reach = BAR_REACH * length
+        stretch = length if self.degenerate else 0.0
+        if self._along_x:
+            return Box(
+                self.left - stretch, self.top - reach, self.right + stretch, self.bottom + reach
+            )
+        return Box(self.left - reach, self.top - stretch, self.right + reach, self.bottom + stretch)
+
+    def shares_bars_with(self, other: Box) -> bool:
+        """Whether two 1-D reads may have come from the same bars: their footprints meet, over at
+        least a quarter of the shorter one's length along the code (when both lengths are
+        known)."""
+        a, b = self.footprint(), other.footprint()
+        across_x = min(a.right, b.right) - max(a.left, b.left)
+        across_y = min(a.bottom, b.bottom) - max(a.top, b.top)
+        if across_x < 0 or across_y < 0:
+            return False
+        if self.degenerate or other.degenerate:
+            return True
+        horizontal = self._along_x
+        along = across_x if horizontal else across_y
+        length = min(
+            self.width if horizontal else self.height, other.width if horizontal else other.height
+        )
+        return along >= 0.25 * length
 
 
 @dataclass(frozen=True)
@@ -65,6 +199,10 @@ class DecodedCode:
     engine: str  # "zxing-cpp" or "zbar"
     pass_name: str  # the preprocessing pass that read it, e.g. "original", "sharpen"
     confirmed_by: str = ""  # for a read by a fragile pass: the "engine/pass" that read it too
+    #: Where on the photo it was read (None when the engine did not say).
+    box: Box | None = field(default=None, compare=False)
+    #: How many (engine, pass) attempts read these digits.
+    votes: int = field(default=1, compare=False)
 
     @property
     def is_product_code(self) -> bool:
@@ -121,15 +259,30 @@ class _Read:
     symbology: Symbology
     text: str
     key: tuple[str, str | bytes]  # what makes two reads the same code
+    points: tuple[tuple[float, float], ...] = ()  # where, in the scanned image's pixels
+    along_x: bool | None = None  # a 1-D code scanned along x (bars upright); None: unknown
 
 
-def _read_1d(symbology: str, text: str) -> _Read | None:
+def _read_1d(
+    symbology: str,
+    text: str,
+    points: tuple[tuple[float, float], ...] = (),
+    along_x: bool | None = None,
+) -> _Read | None:
     normalised = _normalise_1d(symbology, text)
     if normalised is None:
         return None
     kind, digits = normalised
     gtin = Upc.parse(digits).as_upc_a() if kind == "UPCE" else digits
-    return _Read(kind, digits, ("gtin", gtin.zfill(14)))
+    return _Read(kind, digits, ("gtin", gtin.zfill(14)), points, along_x)
+
+
+def _zxing_points(result: object) -> tuple[tuple[float, float], ...]:
+    position = getattr(result, "position", None)
+    if position is None:
+        return ()
+    corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+    return tuple((float(p.x), float(p.y)) for p in corners)
 
 
 _ZX = zxingcpp.BarcodeFormat
@@ -153,9 +306,10 @@ def _zxing(
         text_mode=zxingcpp.TextMode.Plain,
         **options,  # type: ignore[arg-type]
     ):
+        points = _zxing_points(result)
         if result.format in _ZXING_QR:
             if result.text:
-                yield _Read("QR", result.text, ("qr", result.bytes))
+                yield _Read("QR", result.text, ("qr", result.bytes), points)
             continue
         symbology = _ZXING_1D.get(result.format)
         if symbology is None:
@@ -170,7 +324,9 @@ def _zxing(
                 if printed is None:
                     continue
             text = printed
-        read = _read_1d(symbology, text)
+        orientation = getattr(result, "orientation", None)
+        along_x = None if orientation is None else abs(abs(int(orientation)) - 90) > 45
+        read = _read_1d(symbology, text, points, along_x)
         if read is not None:
             yield read
 
@@ -195,14 +351,18 @@ _ZBAR_CFG_BINARY: Final = 4  # zbar.h ZBAR_CFG_BINARY (ZBar >= 0.23); pyzbar 0.1
 _ZBAR_Y800: Final = 0x30303859  # fourcc "Y800": 8-bit grayscale
 
 
-def _zbar_scan(gray: Image.Image) -> tuple[list[tuple[int, bytes]], bool]:
-    """ZBar's raw reads, ``[(zbar symbol type, data)]``, and whether QR data are raw bytes.
+_ZbarRead = tuple[int, bytes, tuple[tuple[float, float], ...], bool | None]
+
+
+def _zbar_scan(gray: Image.Image) -> tuple[list[_ZbarRead], bool]:
+    """ZBar's raw reads, ``[(zbar symbol type, data, points)]``, and whether QR data are raw
+    bytes. ``points`` are where the symbol was read (for a 1-D code, on each scanline).
 
     Like ``pyzbar.decode`` but asks for QR payloads as raw bytes (ZBAR_CFG_BINARY): otherwise ZBar
     guesses the text encoding and often takes UTF-8 Vietnamese for Shift-JIS, giving mojibake.
     """
     pixels = gray.tobytes()
-    reads: list[tuple[int, bytes]] = []
+    reads: list[_ZbarRead] = []
     scanner = zbar.zbar_image_scanner_create()
     if not scanner:
         return reads, False
@@ -231,7 +391,17 @@ def _zbar_scan(gray: Image.Image) -> tuple[list[tuple[int, bytes]], bool]:
                         zbar.zbar_symbol_get_data(symbol),
                         zbar.zbar_symbol_get_data_length(symbol),
                     )
-                    reads.append((symbol.contents.type, data))
+                    points = tuple(
+                        (
+                            float(zbar.zbar_symbol_get_loc_x(symbol, i)),
+                            float(zbar.zbar_symbol_get_loc_y(symbol, i)),
+                        )
+                        for i in range(zbar.zbar_symbol_get_loc_size(symbol))
+                    )
+                    # ZBar's orientation: 0 up, 1 right, 2 down, 3 left, -1 unknown.
+                    turned = zbar.zbar_symbol_get_orientation(symbol)
+                    along_x = None if turned not in (0, 1, 2, 3) else turned in (0, 2)
+                    reads.append((symbol.contents.type, data, points, along_x))
                     symbol = zbar.zbar_symbol_next(symbol)
         finally:
             zbar.zbar_image_destroy(zimage)
@@ -242,13 +412,13 @@ def _zbar_scan(gray: Image.Image) -> tuple[list[tuple[int, bytes]], bool]:
 
 def _zbar(image: Image.Image) -> Iterator[_Read]:
     reads, raw_qr = _zbar_scan(image if image.mode == "L" else image.convert("L"))
-    for symbol_type, data in reads:
+    for symbol_type, data, points, along_x in reads:
         if symbol_type == zbar.ZBarSymbol.QRCODE:
             text = _qr_text(data, raw=raw_qr)
             if text:
-                yield _Read("QR", text, ("qr", data if raw_qr else text))
+                yield _Read("QR", text, ("qr", data if raw_qr else text), points)
         elif symbol_type in _ZBAR_1D:
-            read = _read_1d(_ZBAR_1D[symbol_type], data.decode("ascii", "replace"))
+            read = _read_1d(_ZBAR_1D[symbol_type], data.decode("ascii", "replace"), points, along_x)
             if read is not None:
                 yield read
 
@@ -304,16 +474,50 @@ def _resize_long_side(image: Image.Image, long_side: int) -> Image.Image:
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
+WORK_WEIGHTS: Final = {
+    "zxing-cpp": 1.0,
+    "zxing-cpp-fixed": 0.4,
+    "zbar": 1.2,
+    "prepare": 0.3,
+    "sharpen": 1.0,
+    "strong-sharpen": 1.0,
+    "resize": 0.6,
+    "regions": 0.5,
+}
+"""Work units per pixel of each kind of step, roughly its relative cost (measured with
+``scripts/bench_decode.py --work``): one unit is about what zxing-cpp spends on one pixel."""
+
+DEFAULT_WORK_BUDGET: Final = 40_000_000
+"""Work units one photo may take: all passes of a 2000 px photo fit, with room to spare. About
+0.5 s on an idle core of the machine the figures in scripts/README.md come from."""
+
+
 @dataclass(frozen=True)
 class _Pass:
     name: str
     make: Callable[[], Image.Image]  # the grayscale image to scan
     pixels: int
+    scale: float = 1.0  # photo pixels per pass-image pixel, to put reads back on the photo
+    offset: tuple[int, int] = (0, 0)  # where the pass image's corner is on the photo
+    extra_work: float = 0.0  # work done to find this pass (the region search, for the first)
+    engines: tuple[str, ...] | None = None  # only these engines (None: the pass kind's all)
+    settles: bool = True  # whether the search may end after this pass
     fragile: bool = False  # heavy preprocessing: a read must be confirmed by another attempt
+    prepare: str = "prepare"  # the kind of work making the pass image is (WORK_WEIGHTS)
+
+    def place(
+        self, points: Sequence[tuple[float, float]], along_x: bool | None = None
+    ) -> Box | None:
+        """The box on the photo of points on this pass's image."""
+        box = Box.around(points, along_x)
+        if box is None:
+            return None
+        return box.scaled(self.scale).moved(*self.offset)
 
 
-def _passes(image: Image.Image) -> list[_Pass]:
-    """The passes for ``image``, likeliest first."""
+def _passes(image: Image.Image, seen: Sequence[_Seen]) -> Iterator[_Pass]:
+    """The passes for ``image``, likeliest and cheapest first. Some depend on what was read so
+    far (``seen``, read when the pass is asked for): a code read once is cut out and read again."""
     long_side = max(image.size)
     cache: dict[str, Image.Image] = {}
 
@@ -323,37 +527,175 @@ def _passes(image: Image.Image) -> list[_Pass]:
         return cache["full"]
 
     if long_side <= FIRST_PASS_LONG_SIDE:
+        base, name, scale, prepare = full, "original", 1.0, "prepare"
         pixels = image.width * image.height
-        passes = [
-            _Pass("original", full, pixels),
-            _Pass("autocontrast", lambda: ImageOps.autocontrast(full(), cutoff=2), pixels),
-            _Pass("sharpen", lambda: full().filter(_SHARPEN), pixels),
-        ]
-        if long_side < SMALL_LONG_SIDE:
-            size = (image.width * 2, image.height * 2)
-            passes.append(
-                _Pass(
-                    "upscale-2x", lambda: full().resize(size, Image.Resampling.BICUBIC), 4 * pixels
-                )
-            )
-        return passes + _fragile_passes(full, pixels, "")
+        suffix = ""
+    else:
 
-    def scaled() -> Image.Image:
-        if "scaled" not in cache:
-            cache["scaled"] = _resize_long_side(full(), FIRST_PASS_LONG_SIDE)
-        return cache["scaled"]
+        def base() -> Image.Image:
+            if "scaled" not in cache:
+                cache["scaled"] = _resize_long_side(full(), FIRST_PASS_LONG_SIDE)
+            return cache["scaled"]
 
-    factor = FIRST_PASS_LONG_SIDE / long_side
-    pixels = round(image.width * factor) * round(image.height * factor)
-    suffix = f"-{FIRST_PASS_LONG_SIDE}px"
-    return [
-        _Pass(f"gray{suffix}", scaled, pixels),
-        # A small code in a big photo may have lost its bars in the downscale.
-        _Pass("full-resolution", full, image.width * image.height),
-        _Pass(f"autocontrast{suffix}", lambda: ImageOps.autocontrast(scaled(), cutoff=2), pixels),
-        _Pass(f"sharpen{suffix}", lambda: scaled().filter(_SHARPEN), pixels),
-        *_fragile_passes(scaled, pixels, suffix),
-    ]
+        factor = FIRST_PASS_LONG_SIDE / long_side
+        pixels = round(image.width * factor) * round(image.height * factor)
+        suffix = f"-{FIRST_PASS_LONG_SIDE}px"
+        name, scale, prepare = f"gray{suffix}", 1 / factor, "resize"
+
+    # zxing-cpp first, on the whole photo: it is the faster engine.
+    yield _Pass(
+        name, base, pixels, scale=scale, prepare=prepare, engines=("zxing-cpp",), settles=False
+    )
+    # What it read once, cut out at full resolution and read again by both engines: most
+    # photos are settled here, for a fraction of ZBar's cost on the whole photo.
+    confirm = [v.box for v in _values(seen) if v.votes == 1 and v.box and not v.box.degenerate]
+    yield from _crop_passes(full, confirm, "confirm", seen)
+    # Barcode-like regions not explained by what was read (a second code beside the first, a
+    # small code), at full resolution, enlarged when small, with the codes read masked out.
+    yield from _region_passes(full, base, scale, seen)
+    yield _Pass("regions-checked", full, 0, engines=())
+    yield _Pass(name, base, pixels, scale=scale, engines=("zbar",))
+    if long_side > FIRST_PASS_LONG_SIDE:
+        yield _Pass("full-resolution", full, image.width * image.height)
+    yield _Pass(
+        f"autocontrast{suffix}",
+        lambda: ImageOps.autocontrast(base(), cutoff=2),
+        pixels,
+        scale=scale,
+    )
+    yield _Pass(
+        f"sharpen{suffix}", lambda: base().filter(_SHARPEN), pixels, scale=scale, prepare="sharpen"
+    )
+    if long_side < SMALL_LONG_SIDE:
+        size = (image.width * 2, image.height * 2)
+        yield _Pass(
+            "upscale-2x",
+            lambda: full().resize(size, Image.Resampling.BICUBIC),
+            4 * pixels,
+            scale=0.5,
+            prepare="resize",
+        )
+    yield from _fragile_passes(base, pixels, suffix, scale)
+
+
+MAX_REGIONS: Final = 4
+"""Barcode-like regions (barcode_db.bar_regions) scanned on their own, strongest first."""
+
+MAX_CONFIRMS: Final = 3
+"""Codes read once that are cut out and read again."""
+
+CROP_UPSCALE_BELOW: Final = 600
+"""A cut-out whose long side is shorter than this (photo px) is scanned enlarged 2x (3x below
+half of it): bars of 1.5-3 px are where the engines lose small codes."""
+
+
+def _region_passes(
+    full: Callable[[], Image.Image],
+    base: Callable[[], Image.Image],
+    scale: float,
+    seen: Sequence[_Seen],
+) -> Iterator[_Pass]:
+    """A pass per barcode-like region of ``base`` (``scale`` photo px per ``base`` px) that the
+    codes read so far do not explain (cover mostly)."""
+    base_image = base()
+    search_work = base_image.width * base_image.height * WORK_WEIGHTS["regions"]
+    read = [v.box for v in _values(seen) if v.trusted and v.box and not v.box.degenerate]
+    pad = BLOCK
+    boxes = []
+    for r in bar_regions(base_image):
+        box = Box(r.left - pad, r.top - pad, r.right + pad, r.bottom + pad).scaled(scale)
+        if not any(_covered(box, code.footprint()) for code in read):
+            boxes.append(box)
+    yield from _crop_passes(full, boxes, "region", seen, first_extra_work=search_work)
+
+
+def _covered(box: Box, by: Box) -> bool:
+    """Whether most (70 %) of ``box`` lies inside ``by``."""
+    width = min(box.right, by.right) - max(box.left, by.left)
+    height = min(box.bottom, by.bottom) - max(box.top, by.top)
+    area = max(1.0, box.width * box.height)
+    return width > 0 and height > 0 and width * height >= 0.7 * area
+
+
+def _masked(crop: Image.Image, offset: tuple[int, int], codes: Sequence[Box]) -> Image.Image:
+    """``crop`` with the bars of the codes already read painted over in the paper's shade, so
+    that a code beside them gets its quiet zone back."""
+    boxes = []
+    for code in codes:
+        foot = code.footprint()
+        # Along the code: exactly its read extent; across it: the bars' reach.
+        if code.along_x is not False and code.width >= code.height:
+            left, right, top, bottom = code.left, code.right, foot.top, foot.bottom
+        else:
+            left, right, top, bottom = foot.left, foot.right, code.top, code.bottom
+        box = (left - offset[0], top - offset[1], right - offset[0], bottom - offset[1])
+        if box[2] > 0 and box[3] > 0 and box[0] < crop.width and box[1] < crop.height:
+            boxes.append(box)
+    if not boxes:
+        return crop
+    paper = sorted(crop.resize((32, 32)).getdata())[-100]  # a light shade of the crop
+    crop = crop.copy()
+    draw = ImageDraw.Draw(crop)
+    for box in boxes:
+        draw.rectangle(box, fill=paper)
+    return crop
+
+
+def _crop_passes(
+    full: Callable[[], Image.Image],
+    boxes: Sequence[Box],
+    kind: str,
+    seen: Sequence[_Seen],
+    *,
+    first_extra_work: float = 0.0,
+) -> Iterator[_Pass]:
+    """A pass per box (photo px): the box with room for quiet zones and the bars' height, cut
+    from the full-resolution photo, enlarged if small; for a region, the codes read beside it
+    masked out. The search does not end within these passes."""
+    boxes = boxes[: MAX_CONFIRMS if kind == "confirm" else MAX_REGIONS]
+    for number, box in enumerate(boxes, 1):
+        photo = full()
+        if kind == "confirm":
+            box = box.footprint()
+        pad = 0.2 * max(box.width, box.height)
+        left = max(0, round(box.left - pad))
+        top = max(0, round(box.top - pad))
+        right = min(photo.width, round(box.right + pad))
+        bottom = min(photo.height, round(box.bottom + pad))
+        if right - left < 8 or bottom - top < 8:
+            continue
+        long_side = max(right - left, bottom - top)
+        times = (
+            1
+            if long_side >= CROP_UPSCALE_BELOW
+            else 2
+            if long_side * 2 >= CROP_UPSCALE_BELOW
+            else 3
+        )
+        size = ((right - left) * times, (bottom - top) * times)
+
+        def make(
+            box: tuple[int, int, int, int] = (left, top, right, bottom),
+            size: tuple[int, int] = size,
+        ) -> Image.Image:
+            crop = full().crop(box)
+            if kind == "region":
+                read = [
+                    v.box for v in _values(seen) if v.trusted and v.box and not v.box.degenerate
+                ]
+                crop = _masked(crop, (box[0], box[1]), read)
+            return crop if crop.size == size else crop.resize(size, Image.Resampling.BICUBIC)
+
+        yield _Pass(
+            f"{kind}-{number}" + (f"-{times}x" if times > 1 else ""),
+            make,
+            size[0] * size[1],
+            scale=1 / times,
+            offset=(left, top),
+            prepare="resize" if times > 1 else "prepare",
+            extra_work=first_extra_work if number == 1 else 0.0,
+            settles=False,
+        )
 
 
 _SHARPEN: Final = ImageFilter.UnsharpMask(radius=2, percent=200, threshold=2)
@@ -364,84 +706,241 @@ back edges to bars blurred over most of a module, and also make up bars from noi
 one is only kept when another fragile pass (the other radius, or the other binarizer) agrees."""
 
 
-def _fragile_passes(base: Callable[[], Image.Image], pixels: int, suffix: str) -> list[_Pass]:
+def _fragile_passes(
+    base: Callable[[], Image.Image], pixels: int, suffix: str, scale: float
+) -> list[_Pass]:
     def strong(radius: int) -> Callable[[], Image.Image]:
         return lambda: base().filter(
             ImageFilter.UnsharpMask(radius=radius, percent=300, threshold=0)
         )
 
     return [
-        _Pass(f"sharpen-strong-r{radius}{suffix}", strong(radius), pixels, fragile=True)
+        _Pass(
+            f"sharpen-strong-r{radius}{suffix}",
+            strong(radius),
+            pixels,
+            scale=scale,
+            fragile=True,
+            prepare="strong-sharpen",
+        )
         for radius in _STRONG_SHARPEN_RADII
     ]
 
 
-def decode_image(image: Image.Image, *, time_budget: float = 0.9) -> list[DecodedCode]:
-    """All EAN-13/EAN-8/UPC-A/UPC-E/QR codes found in ``image``, product codes first.
+# --- one answer per barcode ----------------------------------------------------------------------
 
-    Each pass runs both engines; the first pass that reads anything ends the search. A step
-    (preparing a pass image, or one engine on it) is skipped when its cost, estimated from the
-    seconds per pixel measured so far, exceeds what is left of ``time_budget``; the very first
-    step always runs. Every 1-D code returned has a valid check digit.
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Different numbers read on one barcode, which agreement between reads could not settle.
+
+    ``readings``: each number read, most votes first. No number is given for that barcode.
     """
-    started = time.perf_counter()
-    # The slowest seconds per pixel measured so far for each engine, and on how many pixels.
-    rates: dict[str, tuple[float, int]] = {}
 
-    def fits(engine: str, pixels: int) -> bool:
-        rate, measured_at = rates.get(engine, (0.0, pixels))
-        # Scan time grows faster than the pixel count on busy photos: be pessimistic upwards.
-        estimate = rate * pixels * (UPSCALE_PESSIMISM if pixels > measured_at else 1.0)
-        return estimate <= time_budget - (time.perf_counter() - started)
+    readings: tuple[DecodedCode, ...]
+    box: Box | None
 
-    def timed(engine: str, pixels: int, started_at: float) -> None:
-        rate = (time.perf_counter() - started_at) / max(1, pixels)
-        if rate >= rates.get(engine, (0.0, 0))[0]:
-            rates[engine] = (rate, pixels)
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(code.text for code in self.readings)
 
-    found: dict[tuple[str, str | bytes], DecodedCode] = {}
-    # Reads of fragile passes, by code: every (engine, pass) that read it, first first.
-    candidates: dict[tuple[str, str | bytes], list[tuple[_Read, str, str]]] = {}
+
+@dataclass(frozen=True)
+class BarcodeReading:
+    """What a photo gave: the codes read, barcodes with rival readings, and the work it took."""
+
+    codes: tuple[DecodedCode, ...]
+    disagreements: tuple[Disagreement, ...] = ()
+    work: int = 0
+
+
+@dataclass(frozen=True)
+class _Seen:
+    read: _Read
+    engine: str
+    pass_name: str
+    fragile: bool
+    box: Box | None  # on the photo
+
+
+@dataclass
+class _Value:
+    """All reads of the same digits (or QR payload)."""
+
+    seen: list[_Seen]
+
+    @property
+    def read(self) -> _Read:
+        return self.seen[0].read
+
+    @property
+    def readers(self) -> list[tuple[str, str]]:
+        """The independent attempts that read it: (engine, pass), where the cut-outs of one kind
+        count as one pass (two regions overlapping the same bars are one look at them)."""
+        return list(dict.fromkeys((s.engine, _pass_family(s.pass_name)) for s in self.seen))
+
+    @property
+    def votes(self) -> int:
+        return len(self.readers)
+
+    @property
+    def trusted(self) -> bool:
+        """Read by an ordinary pass, or by two fragile attempts; a UPC-E by both engines.
+
+        Six digits and a parity pattern are a weak code: half of an EAN-13 or UPC-A misread
+        passes as one (and ZBar gives no reliable extent to find the longer code beside it)."""
+        if self.read.symbology == "UPCE":
+            engines = {s.engine.removesuffix("-fixed") for s in self.seen}
+            return {"zxing-cpp", "zbar"} <= engines
+        return any(not s.fragile for s in self.seen) or self.votes >= 2
+
+    @property
+    def box(self) -> Box | None:
+        boxes = [s.box for s in self.seen if s.box is not None]
+        if not boxes:
+            return None
+        union = boxes[0]
+        for box in boxes[1:]:
+            union = union.union(box)
+        return union
+
+    def rivals(self, other: _Value) -> bool:
+        """Whether the two are readings of the same barcode (a read of unknown place may be).
+
+        Two codes one above the other share their footprints; they are told apart when each
+        was read by at least STACKED_VOTES attempts, on scanlines that never cross."""
+        mine, theirs = self.box, other.box
+        if mine is None or theirs is None:
+            return True
+        if not mine.shares_bars_with(theirs):
+            return False
+        return not (min(self.votes, other.votes) >= STACKED_VOTES and mine.apart_across(theirs))
+
+    def beats(self, other: _Value) -> bool:
+        return self.votes >= 2 and self.votes >= 2 * other.votes
+
+    def code(self) -> DecodedCode:
+        first = next((s for s in self.seen if not s.fragile), self.seen[0])
+        confirmed_by = ""
+        if first.fragile:
+            other = next(r for r in self.readers if r != (first.engine, first.pass_name))
+            confirmed_by = f"{other[0]}/{other[1]}"
+        return DecodedCode(
+            first.read.symbology,
+            first.read.text,
+            first.engine,
+            first.pass_name,
+            confirmed_by=confirmed_by,
+            box=self.box,
+            votes=self.votes,
+        )
+
+
+def _pass_family(name: str) -> str:
+    """``region-2-2x`` -> ``region``: the kind of a numbered cut-out pass; other names as they are."""
+    head, _, rest = name.partition("-")
+    return head if head in ("region", "confirm") and rest[:1].isdigit() else name
+
+
+def _values(seen: Sequence[_Seen]) -> list[_Value]:
+    """The reads grouped by what they read."""
+    values: dict[tuple[str, str | bytes], _Value] = {}
+    for s in seen:
+        values.setdefault(s.read.key, _Value([])).seen.append(s)
+    return list(values.values())
+
+
+def _resolve(seen: Sequence[_Seen]) -> tuple[list[DecodedCode], list[Disagreement], bool]:
+    """The codes, the disagreements, and whether every barcode is settled (two votes each)."""
+    trusted = [v for v in _values(seen) if v.trusted]
+    codes = [v.code() for v in trusted if v.read.symbology == "QR"]
+    linear = [v for v in trusted if v.read.symbology != "QR"]
+    # A UPC-E where a longer code was read is made of that code's halves.
+    linear = [
+        v
+        for v in linear
+        if v.read.symbology != "UPCE"
+        or not any(u.read.symbology != "UPCE" and u.rivals(v) for u in linear)
+    ]
+    rivals = {id(v): [u for u in linear if u is not v and u.rivals(v)] for v in linear}
+    standing = [v for v in linear if not any(u.beats(v) for u in rivals[id(v)])]
+    undecided: list[_Value] = []
+    for v in standing:
+        if all(v.beats(u) for u in rivals[id(v)]):
+            codes.append(v.code())
+        else:
+            undecided.append(v)
+    disagreements: list[Disagreement] = []
+    while undecided:  # the undecided values, grouped by the barcode they are on
+        group = [undecided.pop(0)]
+        for v in group:
+            for u in [u for u in undecided if u.rivals(v)]:
+                undecided.remove(u)
+                group.append(u)
+        group.sort(key=lambda v: -v.votes)
+        boxes = [v.box for v in group if v.box is not None]
+        box = boxes[0] if boxes else None
+        for other in boxes[1:]:
+            box = box.union(other) if box else other
+        disagreements.append(Disagreement(tuple(v.code() for v in group), box))
+    settled = not disagreements and all(c.votes >= 2 for c in codes if c.is_product_code)
+    codes.sort(key=lambda code: not code.is_product_code)
+    return codes, disagreements, settled
+
+
+def read_barcodes(image: Image.Image, *, work_budget: int = DEFAULT_WORK_BUDGET) -> BarcodeReading:
+    """All EAN-13/EAN-8/UPC-A/UPC-E/QR codes on ``image`` (product codes first), each barcode
+    given one number or none; see the module's documentation.
+
+    Passes run in turn until one leaves every barcode settled or nothing more fits in
+    ``work_budget`` (work units, :data:`WORK_WEIGHTS`; the first step always runs). Every 1-D code
+    returned has a valid check digit.
+    """
+    work = 0.0
+    seen: list[_Seen] = []
     first = True
-    for scan in _passes(image):
+    codes: list[DecodedCode] = []
+    disagreements: list[Disagreement] = []
+    for scan in _passes(image, seen):
         pass_image: Image.Image | None = None
+        read_any = False
         for engine_name, engine in _FRAGILE_ENGINES if scan.fragile else _ENGINES:
-            if not first and not fits(engine_name, scan.pixels):
+            if scan.engines is not None and engine_name not in scan.engines:
+                continue
+            cost = scan.pixels * WORK_WEIGHTS[engine_name]
+            if pass_image is None:
+                cost += scan.pixels * WORK_WEIGHTS[scan.prepare] + scan.extra_work
+            if not first and work + cost > work_budget:
                 continue
             first = False
+            work += cost
             if pass_image is None:
-                pass_image = scan.make()  # cheap next to a scan; not estimated, but counted
-            step_started = time.perf_counter()
+                pass_image = scan.make()
             for read in engine(pass_image):
-                if not scan.fragile:
-                    found.setdefault(
-                        read.key, DecodedCode(read.symbology, read.text, engine_name, scan.name)
+                seen.append(
+                    _Seen(
+                        read,
+                        engine_name,
+                        scan.name,
+                        scan.fragile,
+                        scan.place(read.points, read.along_x),
                     )
-                    continue
-                seen = candidates.setdefault(read.key, [])
-                if (engine_name, scan.name) not in [(e, p) for _, e, p in seen]:
-                    seen.append((read, engine_name, scan.name))
-            timed(engine_name, scan.pixels, step_started)
-        for key, seen in candidates.items():
-            if len(seen) >= 2 and key not in found:
-                (read, engine_name, pass_name), (_, other_engine, other_pass) = seen[:2]
-                found[key] = DecodedCode(
-                    read.symbology,
-                    read.text,
-                    engine_name,
-                    pass_name,
-                    confirmed_by=f"{other_engine}/{other_pass}",
                 )
-        if found:
-            break
-    return sorted(found.values(), key=lambda code: not code.is_product_code)
+                read_any = True
+        if read_any or (scan.settles and seen):
+            codes, disagreements, settled = _resolve(seen)
+            if scan.settles and settled and codes:
+                break
+    return BarcodeReading(tuple(codes), tuple(disagreements), round(work))
 
 
-def decode_bytes(data: bytes, *, time_budget: float = 0.9) -> list[DecodedCode]:
-    """:func:`decode_image` of :func:`~barcode_db.images.load_image`; may raise ImageRejected.
+def decode_image(
+    image: Image.Image, *, work_budget: int = DEFAULT_WORK_BUDGET
+) -> list[DecodedCode]:
+    """The codes :func:`read_barcodes` gives for ``image`` (barcodes in disagreement left out)."""
+    return list(read_barcodes(image, work_budget=work_budget).codes)
 
-    ``time_budget`` covers loading too: what loading took is taken from the decoding budget.
-    """
-    started = time.perf_counter()
-    image = load_image(data)
-    return decode_image(image, time_budget=time_budget - (time.perf_counter() - started))
+
+def decode_bytes(data: bytes, *, work_budget: int = DEFAULT_WORK_BUDGET) -> list[DecodedCode]:
+    """:func:`decode_image` of :func:`~barcode_db.images.load_image`; may raise ImageRejected."""
+    return decode_image(load_image(data), work_budget=work_budget)

@@ -141,13 +141,29 @@ VERIFICATION = {
         },
         "chosen": {
             "type": ["string", "null"],
-            "description": "The number decoded from the photos that the verdict is for.",
+            "description": "The number decoded from the photos that the verdict is for; null "
+            "when there is none (see chosen_reason).",
+        },
+        "chosen_reason": {
+            "type": ["string", "null"],
+            "enum": ["one_number", "several_numbers", "unclear", "no_number", None],
+            "description": "Why (photo verifications; null for a typed code): one_number - one "
+            "product number on the photos, the verdict is for it; several_numbers - different "
+            "products, no verdict, see choices; unclear - one barcode read two different ways "
+            "that agreement between reads could not settle, no verdict, see unclear and choices "
+            "(compare with the digits printed under the bars); no_number - nothing read.",
         },
         "choices": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "Different product numbers read on the photos: no verdict is given "
-            "about any of them; the shopper chooses.",
+            "description": "Different product numbers read on the photos (or the readings of an "
+            "unclear barcode): no verdict is given about any of them; the shopper chooses.",
+        },
+        "unclear": {
+            "type": "array",
+            "items": {"type": "array", "items": {"type": "string"}},
+            "description": "Barcodes read two (or more) different ways: the numbers read on "
+            "each, most agreed first. Never a verdict about any of them.",
         },
         "label": LABEL,
         "decoded": {
@@ -163,6 +179,15 @@ VERIFICATION = {
                         "type": ["string", "null"],
                         "description": "the second pass that confirmed a read "
                         "made under heavy image processing",
+                    },
+                    "votes": {
+                        "type": "integer",
+                        "description": "how many (engine, pass) attempts read these digits",
+                    },
+                    "box": {
+                        "type": ["array", "null"],
+                        "items": {"type": "integer"},
+                        "description": "where on the photo: left, top, right, bottom (pixels)",
                     },
                 },
             },

@@ -200,11 +200,17 @@ def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
                 "engine": d.engine,
                 "pass": d.pass_name,
                 "confirmed_by": d.confirmed_by or None,
+                "votes": d.votes,
+                "box": None
+                if d.box is None
+                else [round(d.box.left), round(d.box.top), round(d.box.right), round(d.box.bottom)],
             }
             for d in result.decoded
         ],
+        "unclear": [list(d.texts) for d in result.unclear],
         "decode_ms": result.decode_ms,
-        "chosen": parsed.gtin if result.decoded and not result.choices else None,
+        "chosen": parsed.gtin if result.chosen_reason == "one_number" else None,
+        "chosen_reason": result.chosen_reason,
         "choices": [p.gtin for p in result.choices],
         "label": label_json(result.label),
     }

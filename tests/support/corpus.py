@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from tests.support.labels import (
     _noisy_background,
@@ -38,7 +38,7 @@ from tests.support.labels import (
     with_check_digit,
 )
 
-CORPUS_VERSION = 1
+CORPUS_VERSION = 2
 """Bump when the generator changes, so that old cached images are not reused."""
 
 CLASSES: tuple[str, ...] = (
@@ -56,6 +56,24 @@ CLASSES: tuple[str, ...] = (
     "two-codes",
     "combined",
 )
+"""The first corpus: the kinds of damage one at a time, and a few combined."""
+
+HARD_CLASSES: tuple[str, ...] = (
+    "left-damage",
+    "guard-blur",
+    "tiny",
+    "can",
+    "close-pair",
+    "clutter",
+    "low-light",
+    "shake",
+)
+"""Classes made to provoke misreads and losses (issue 10): the left half of an EAN-13 or UPC-A
+smudged, torn, scratched or in shadow (the misread seen in the field: right half right, left half
+wrong); strong blur across the guard bars; 1.5-2 px per module; cans and bottles; two codes a few
+modules apart; stripes and text close to the bars; low light with sensor noise; a shaking hand."""
+
+ALL_CLASSES: tuple[str, ...] = CLASSES + HARD_CLASSES
 
 FRAMES: tuple[tuple[int, int], ...] = ((1600, 1200), (2016, 1512), (3000, 2250), (4000, 3000))
 """Phone-sized frames, landscape; each sample may also be turned to portrait."""
@@ -138,11 +156,140 @@ def random_code(rng: random.Random, kinds: Sequence[str] | None = None) -> Code:
 # --- geometry -------------------------------------------------------------------------------------
 
 
-def _label(code: Code, rng: random.Random) -> Image.Image:
-    """The paper label (RGBA) with the symbol drawn at RENDER_PPM px per module."""
+def _label(code: Code, rng: random.Random, plan: _Plan | None = None) -> Image.Image:
+    """The paper label (RGBA) with the symbol drawn at RENDER_PPM px per module, damaged as the
+    plan says (``damage``, ``clutter``), and the second code of a ``pair`` beside it."""
     symbol = barcode_image(code.text, code.kind, scale=_RENDER_SCALE)
+    if plan is not None and plan.damage:
+        symbol = _damage_left_half(symbol, code, rng, plan.damage)
+    if plan is not None and plan.pair:
+        other = barcode_image(plan.codes[1].text, plan.codes[1].kind, scale=_RENDER_SCALE)
+        symbol = _pair(symbol, other, plan.pair, plan.pair_gap)
+    if plan is not None and plan.clutter:
+        symbol = _clutter(symbol, rng, plan.clutter)
     lines = rng.sample(("Sữa tươi", "Sản xuất tại Việt Nam", "NSX 01/2025", "Khối lượng 500g"), 2)
     return _panel(symbol, lines, 40, rng)
+
+
+def _bars_box(symbol: Image.Image) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the dark bars of a rendered symbol."""
+    dark = np.asarray(symbol.convert("L")) < 128
+    xs = np.flatnonzero(dark.any(axis=0))
+    ys = np.flatnonzero(dark.any(axis=1))
+    return int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
+
+
+_PAPER = (250, 249, 244)
+
+
+def _damage_left_half(
+    symbol: Image.Image, code: Code, rng: random.Random, kind: str
+) -> Image.Image:
+    """Damage part of the left half of an EAN/UPC symbol (between the left and centre guards)."""
+    modules = _symbol_modules(code)
+    x0, y0, x1, y1 = _bars_box(symbol)
+    m = (x1 - x0) / modules
+    left, centre = x0 + 3 * m, x0 + (modules // 2 - 2) * m
+    width = (centre - left) * rng.uniform(0.35, 0.9)
+    start = left + rng.uniform(0, centre - left - width)
+    box = (round(start), y0, round(start + width), y1)
+    image = symbol.convert("RGB")
+    if kind == "smudge":  # ink rubbed across the bars: blurred over one to two modules
+        region = image.crop(box).filter(ImageFilter.GaussianBlur(m * rng.uniform(0.7, 1.6)))
+        image.paste(region, box[:2])
+    elif kind == "torn":  # a tear across the bars: a jagged paper-coloured band, slanted
+        draw = ImageDraw.Draw(image)
+        band = m * rng.uniform(0.6, 2.0)
+        slant = (y1 - y0) * rng.uniform(-0.6, 0.6)
+        mid = (box[0] + box[2]) / 2
+        top = [(mid - slant / 2 + rng.uniform(-m, m), y0 + t * (y1 - y0) / 8) for t in range(9)]
+        top = [(x + slant * (y - y0) / (y1 - y0), y) for x, y in top]
+        edge = [(x + band + rng.uniform(0, m), y) for x, y in reversed(top)]
+        draw.polygon(top + edge, fill=_PAPER)
+    elif kind == "scratch":  # light scratches across the bars
+        draw = ImageDraw.Draw(image)
+        for _ in range(rng.randint(2, 5)):
+            xa = rng.uniform(box[0], box[2])
+            xb = xa + rng.uniform(-3, 3) * m
+            draw.line(
+                ((xa, y0), (xb, y1)), fill=_PAPER, width=max(1, round(m * rng.uniform(0.3, 0.8)))
+            )
+    elif kind == "shadow":  # a fold or a finger's shadow over the left half
+        arr = np.asarray(image).astype(np.float32)
+        xs = np.arange(arr.shape[1], dtype=np.float32)
+        soft = m * rng.uniform(0.5, 3.0)
+        rise = np.clip((xs - box[0]) / soft, -60, 60)
+        fall = np.clip((xs - box[2]) / soft, -60, 60)
+        inside = 1 / (1 + np.exp(-rise)) * (1 / (1 + np.exp(fall)))
+        depth = rng.uniform(0.2, 0.5)
+        arr *= (1 - (1 - depth) * inside)[None, :, None]
+        image = Image.fromarray(arr.clip(0, 255).astype(np.uint8), "RGB")
+    elif kind == "ink":  # a grey stain over some bars
+        stain = Image.new("L", image.size, 0)
+        ImageDraw.Draw(stain).ellipse(
+            (box[0], y0 + (y1 - y0) * rng.uniform(-0.2, 0.3), box[2], y1 + (y1 - y0) * 0.2),
+            fill=round(255 * rng.uniform(0.35, 0.7)),
+        )
+        stain = stain.filter(ImageFilter.GaussianBlur(m))
+        image = Image.composite(Image.new("RGB", image.size, (70, 60, 50)), image, stain)
+    else:
+        raise ValueError(f"unknown damage {kind!r}")
+    return image
+
+
+def _pair(first: Image.Image, second: Image.Image, layout: str, gap: float) -> Image.Image:
+    """Two symbols ``gap`` modules apart (their quiet zones overlap): side by side or stacked."""
+    ax0, ay0, ax1, ay1 = _bars_box(first)
+    bx0, by0, bx1, by1 = _bars_box(second)
+    a = first.crop((ax0, ay0, ax1, ay1))
+    b = second.crop((bx0, by0, bx1, by1))
+    quiet = ax0
+    space = round(gap * RENDER_PPM)
+    if layout == "side":
+        size = (a.width + space + b.width + 2 * quiet, max(a.height, b.height) + 2 * quiet)
+        out = Image.new("RGB", size, "white")
+        out.paste(a, (quiet, quiet))
+        out.paste(b, (quiet + a.width + space, quiet))
+    else:
+        size = (max(a.width, b.width) + 2 * quiet, a.height + space + b.height + 2 * quiet)
+        out = Image.new("RGB", size, "white")
+        out.paste(a, (quiet, quiet))
+        out.paste(b, (quiet, quiet + a.height + space))
+    return out
+
+
+def _clutter(symbol: Image.Image, rng: random.Random, kind: str) -> Image.Image:
+    """Print close to the bars: stripes in the quiet zone, or text over the top of the bars."""
+    x0, y0, x1, y1 = _bars_box(symbol)
+    m = RENDER_PPM
+    image = symbol.convert("RGB")
+    draw = ImageDraw.Draw(image)
+    if kind == "stripes":
+        for side in rng.sample(("left", "right"), rng.randint(1, 2)):
+            x = x0 - m * rng.uniform(2, 6) if side == "left" else x1 + m * rng.uniform(2, 6)
+            for _ in range(rng.randint(2, 6)):
+                w = m * rng.uniform(0.8, 3)
+                box = (x - w, y0, x, y1) if side == "left" else (x, y0, x + w, y1)
+                draw.rectangle(box, fill=(20, 20, 20))
+                x = (
+                    x - w - m * rng.uniform(0.8, 3)
+                    if side == "left"
+                    else x + w + m * rng.uniform(0.8, 3)
+                )
+    else:  # text printed over the top of the bars and close under them
+        font = _text_font(round(m * rng.uniform(3, 6)))
+        words = rng.choice(("SẢN XUẤT TẠI VIỆT NAM", "HSD 12/2027 LÔ 0425", "Sữa tươi 180ml"))
+        draw.text((x0, y0 - m * rng.uniform(1, 4)), words, fill=(20, 20, 20), font=font)
+        draw.text(
+            (x0 + m * 10, y1 + m * rng.uniform(0.5, 2)), "8 936 0", fill=(20, 20, 20), font=font
+        )
+    return image
+
+
+def _text_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from tests.support.labels import _font
+
+    return _font(size)
 
 
 def _symbol_modules(code: Code) -> int:
@@ -264,6 +411,19 @@ def _motion_blur(arr: np.ndarray, length: float, angle: float) -> np.ndarray:
     return out / steps
 
 
+def _shake(arr: np.ndarray, length: float, rng: random.Random) -> np.ndarray:
+    """A hand's shake: the frame averaged along a wandering path about ``length`` px long."""
+    steps = max(3, round(length))
+    angle = rng.uniform(0, math.pi)
+    x = y = 0.0
+    out = np.zeros_like(arr)
+    for _ in range(steps):
+        out += np.roll(arr, (round(y), round(x)), axis=(0, 1))
+        angle += rng.uniform(-0.9, 0.9)
+        x, y = x + math.cos(angle), y + math.sin(angle)
+    return out / steps
+
+
 # --- one sample -----------------------------------------------------------------------------------
 
 
@@ -284,6 +444,11 @@ class _Plan:
     light: str = ""
     light_amount: float = 0.0
     glare: float = 0.0
+    damage: str = ""  # on the left half of the symbol: smudge, torn, scratch, shadow, ink
+    pair: str = ""  # two codes on one label: "side" or "stacked"
+    pair_gap: float = 0.0  # modules between the two symbols' bars
+    clutter: str = ""  # print close to the bars: "stripes" or "text"
+    shake: float = 0.0  # length (px) of a hand-shake path blurring the frame
 
 
 def _frame(rng: random.Random, frames: Sequence[tuple[int, int]] = FRAMES) -> tuple[int, int]:
@@ -368,9 +533,72 @@ def _plan(cls: str, rng: random.Random) -> _Plan:
             plan.perspective = rng.uniform(0.15, 0.35)
         if "glare" in picks:
             plan.glare = rng.uniform(0.5, 0.9)
+    elif cls in HARD_CLASSES:
+        _hard_plan(cls, plan, rng)
     else:
         raise ValueError(f"unknown class {cls!r}")
     return plan
+
+
+_ONE_D = ("ean13", "upca", "ean8", "upce")
+
+
+def _hard_plan(cls: str, plan: _Plan, rng: random.Random) -> None:
+    """The recipes of :data:`HARD_CLASSES` (1-D codes only: they are where misreads come from)."""
+    code = random_code(rng, ("ean13", "ean13", "upca", "ean8") if cls == "left-damage" else _ONE_D)
+    plan.codes = [code]
+    plan.ppm = _clean_ppm(rng, plan.frame, code)
+    camera = lambda: (  # noqa: E731 - the mild damage every phone photo has
+        setattr(plan, "blur", plan.ppm * rng.uniform(0.1, 0.35)),
+        setattr(plan, "noise", rng.uniform(2, 8)),
+        setattr(plan, "jpeg", rng.choice((None, 60, 75, 90))),
+    )
+    if cls == "left-damage":
+        plan.damage = rng.choice(("smudge", "torn", "scratch", "shadow", "ink"))
+        plan.ppm = rng.uniform(2.0, 4.5)
+        plan.angle = rng.uniform(-12, 12)
+        camera()
+    elif cls == "guard-blur":
+        plan.ppm = rng.uniform(2.5, 6.0)
+        plan.blur = plan.ppm * rng.uniform(0.6, 1.1)
+        plan.noise = rng.uniform(2, 6)
+    elif cls == "tiny":
+        plan.frame = rng.choice(((3000, 2250), (4000, 3000), (2250, 3000), (3000, 4000)))
+        plan.ppm = rng.uniform(1.5, 2.0)
+        plan.angle = rng.uniform(-6, 6)
+        plan.noise = rng.uniform(2, 8)
+        plan.jpeg = rng.choice((None, 70, 85))
+    elif cls == "can":
+        plan.arc = rng.uniform(130, 175)
+        plan.ppm = rng.uniform(2.5, 5.0)
+        plan.angle = rng.uniform(-8, 8)
+        camera()
+    elif cls == "close-pair":
+        second = random_code(rng, ("ean13", "upca", "ean8", "upce"))
+        while second.key == code.key:
+            second = random_code(rng, _ONE_D)
+        plan.codes = [code, second]
+        plan.pair = rng.choice(("side", "side", "stacked"))
+        plan.pair_gap = rng.uniform(1.0, 8.0) if plan.pair == "side" else rng.uniform(1.0, 4.0)
+        plan.ppm = rng.uniform(2.2, 4.5)
+        plan.angle = rng.uniform(-10, 10)
+        camera()
+    elif cls == "clutter":
+        plan.clutter = rng.choice(("stripes", "text"))
+        plan.ppm = rng.uniform(2.2, 4.5)
+        plan.angle = rng.uniform(-10, 10)
+        camera()
+    elif cls == "low-light":
+        plan.light = "dim"
+        plan.light_amount = rng.uniform(0.08, 0.2)
+        plan.noise = rng.uniform(6, 18)
+        plan.ppm = rng.uniform(2.5, 5.0)
+        plan.jpeg = rng.choice((None, 60, 80))
+    elif cls == "shake":
+        plan.shake = plan.ppm * rng.uniform(0.8, 2.5)
+        plan.ppm = max(2.5, plan.ppm * rng.uniform(0.5, 1.0))
+        plan.shake = plan.ppm * rng.uniform(0.8, 2.5)
+        plan.noise = rng.uniform(2, 8)
 
 
 def render_sample(seed: int, cls: str, index: int) -> tuple[bytes, str, _Plan]:
@@ -380,13 +608,14 @@ def render_sample(seed: int, cls: str, index: int) -> tuple[bytes, str, _Plan]:
     frame = plan.frame
     background = tuple(rng.randint(90, 235) for _ in range(3))
     photo = _noisy_background(frame, background, rng)  # type: ignore[arg-type]
-    slots = len(plan.codes)
+    panels = plan.codes[:1] if plan.pair else plan.codes  # a pair shares one label
+    slots = len(panels)
     horizontal = frame[0] >= frame[1]
     slot = (frame[0] // slots, frame[1]) if horizontal else (frame[0], frame[1] // slots)
     centres: list[tuple[float, float]] = []
     spans: list[float] = []
-    for i, code in enumerate(plan.codes):
-        panel = _label(code, rng)
+    for i, code in enumerate(panels):
+        panel = _label(code, rng, plan)
         factor = plan.ppm / RENDER_PPM
         if plan.arc:
             panel = _cylinder(panel, rng, plan.arc)
@@ -423,6 +652,8 @@ def render_sample(seed: int, cls: str, index: int) -> tuple[bytes, str, _Plan]:
         arr += _glare(shape, (cx, cy), radius, 255 * plan.glare)[..., None]
     if plan.motion[0]:
         arr = _motion_blur(arr, *plan.motion)
+    if plan.shake:
+        arr = _shake(arr, plan.shake, rng)
     arr = arr.clip(0, 255)
     image = Image.fromarray(arr.astype(np.uint8), "RGB")
     if plan.blur:
@@ -515,4 +746,13 @@ def build_corpus(
     return samples
 
 
-__all__ = ["CLASSES", "Code", "Sample", "build_corpus", "random_code", "render_sample"]
+__all__ = [
+    "ALL_CLASSES",
+    "CLASSES",
+    "HARD_CLASSES",
+    "Code",
+    "Sample",
+    "build_corpus",
+    "random_code",
+    "render_sample",
+]
