@@ -139,7 +139,7 @@ CODE_UNCLEAR = Message(
 MAX_LABEL_PHOTOS = 3
 #: Work the barcode decoder may do over all the photos of one check (work units of
 #: barcode_db.decode: the same answer on an idle and a busy server), and at least per photo.
-DECODE_WORK = 2 * DEFAULT_WORK_BUDGET
+DECODE_WORK = 3 * DEFAULT_WORK_BUDGET // 2
 MIN_PHOTO_WORK = DEFAULT_WORK_BUDGET // 2
 
 

@@ -88,9 +88,12 @@ def bar_regions(image: Image.Image) -> list[Region]:
     def blocks(values: np.ndarray) -> np.ndarray:
         return values.reshape(rows, BLOCK, cols, BLOCK).sum(axis=(1, 3))
 
-    jxx, jyy, jxy = blocks(gx * gx), blocks(gy * gy), blocks(gx * gy)
-    magnitude = np.sqrt(gx * gx + gy * gy)
-    strong = magnitude > max(12.0, float(np.percentile(magnitude, 90)) * 0.5)
+    gxx, gyy = gx * gx, gy * gy
+    jxx, jyy, jxy = blocks(gxx), blocks(gyy), blocks(gx * gy)
+    squared = gxx + gyy
+    # The 90th percentile of the gradient, from every 4th pixel each way (a full sort is slow).
+    typical = float(np.percentile(squared[::4, ::4], 90))
+    strong = squared > max(144.0, typical * 0.25)
     edge_share = _box3(blocks(strong.astype(np.float32)) / (BLOCK * BLOCK))
     energy = jxx + jyy + 1e-6
     coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / energy

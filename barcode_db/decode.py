@@ -2,12 +2,17 @@
 barcode, or none.
 
 Two engines sit behind :func:`read_barcodes`, both restricted to those five symbologies: zxing-cpp
-(fast, reads tilted codes) and ZBar through pyzbar's ctypes wrapper (reads some blurred 1-D codes
-zxing-cpp misses, and says on how many scanlines it read a code). A photo goes through passes, each
-scanned by both engines: the image as is (long side downscaled to 2000 px if larger), then - for a
-large photo - its full resolution, then autocontrast, then unsharp masking, a 2x upscale of a small
-photo; last, fragile passes (strong unsharp masks scanned by zxing-cpp with two binarizers), whose
-reads only count when a second fragile attempt read the same code.
+(fast, reads tilted codes) and ZBar through pyzbar's ctypes wrapper (five times slower, reads some
+blurred 1-D codes zxing-cpp misses). A photo goes through passes, cheapest and likeliest first:
+zxing-cpp on the photo (long side downscaled to 2000 px if larger); what it read once, cut out at
+full resolution and read again by both engines ("confirm"); the barcode-like regions that nothing
+read explains (:mod:`barcode_db.bar_regions`), cut out at full resolution, enlarged when small,
+with the codes already read masked out ("region"); both engines on the photo with its contrast
+stretched; upright regions still unread with the print beside the bars masked at a wide space
+("trim", fragile); zxing-cpp at full resolution; ZBar on the photo; unsharp masking; a 2x upscale
+of a small photo; last, strong unsharp masks scanned by zxing-cpp with two binarizers. Reads of
+fragile passes only count when a second attempt read the same code; a UPC-E only when both
+engines read it.
 
 **One barcode, one answer.** Every 1-D read is re-checked with its GS1 mod-10 check digit, but a
 garbled read passes it one time in ten, and each pass and engine is another draw: the misreads seen
@@ -15,7 +20,8 @@ in the field keep the right half of an EAN-13 and get the left half wrong, or ma
 halves of a longer code. So reads carry where they were found, and reads are never taken in the
 order they came. Reads of the same digits are one *value*, with the set of (engine, pass) that read
 it - its votes. Two values whose places on the image overlap are rival readings of one barcode: the
-one with at least two votes and at least twice the votes of the other wins; when neither wins, the
+one with at least two votes, twice the votes of the other and every engine that read the other
+wins (two stacked codes are told apart by the blank band between them); when neither wins, the
 photo gives no number for that barcode but a :class:`Disagreement` naming both, and the caller asks
 for a closer photo. A UPC-E overlapped by a longer code is dropped (it is made of that code's
 halves). Values that do not overlap are different codes, all returned. The search stops after the
@@ -39,6 +45,7 @@ from ctypes import c_void_p, cast, string_at
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+import numpy as np
 import zxingcpp
 from biip import BiipException
 from biip.checksums import gs1_standard_check_digit
@@ -67,6 +74,9 @@ FIRST_PASS_LONG_SIDE: Final = 2000
 
 SMALL_LONG_SIDE: Final = 1000
 """Photos smaller than this get a 2x upscaled pass as a last resort."""
+
+UPC_E_VOTES: Final = 3
+"""Votes a UPC-E read by one engine only needs (with clear quiet zones) to be believed."""
 
 STACKED_VOTES: Final = 3
 """Votes each of two different codes needs to be told apart as stacked (see _Value.rivals)."""
@@ -476,20 +486,21 @@ def _resize_long_side(image: Image.Image, long_side: int) -> Image.Image:
 
 WORK_WEIGHTS: Final = {
     "zxing-cpp": 1.0,
-    "zxing-cpp-fixed": 0.4,
-    "zbar": 1.2,
+    "zxing-cpp-fixed": 0.3,
+    "zbar": 5.0,
     "prepare": 0.3,
-    "sharpen": 1.0,
-    "strong-sharpen": 1.0,
-    "resize": 0.6,
-    "regions": 0.5,
+    "sharpen": 1.8,
+    "strong-sharpen": 1.5,
+    "resize": 2.7,
+    "regions": 3.0,
 }
-"""Work units per pixel of each kind of step, roughly its relative cost (measured with
-``scripts/bench_decode.py --work``): one unit is about what zxing-cpp spends on one pixel."""
+"""Work units per pixel of each kind of step, its cost relative to zxing-cpp's per pixel (about
+8 ns on the machine of scripts/README.md), measured on corpus photos at 2000 px: ZBar is five
+times slower than zxing-cpp; a resize to 2000 px costs 2.7 units per pixel made."""
 
-DEFAULT_WORK_BUDGET: Final = 40_000_000
-"""Work units one photo may take: all passes of a 2000 px photo fit, with room to spare. About
-0.5 s on an idle core of the machine the figures in scripts/README.md come from."""
+DEFAULT_WORK_BUDGET: Final = 60_000_000
+"""Work units one photo may take: about 0.5 s on an idle core of that machine. The cheap, likely
+passes come first and always fit; the last sharpening passes of a busy photo may not."""
 
 
 @dataclass(frozen=True)
@@ -552,17 +563,22 @@ def _passes(image: Image.Image, seen: Sequence[_Seen]) -> Iterator[_Pass]:
     yield from _crop_passes(full, confirm, "confirm", seen)
     # Barcode-like regions not explained by what was read (a second code beside the first, a
     # small code), at full resolution, enlarged when small, with the codes read masked out.
-    yield from _region_passes(full, base, scale, seen)
+    regions: list[Box] = []
+    yield from _region_passes(full, base, scale, seen, regions)
     yield _Pass("regions-checked", full, 0, engines=())
-    yield _Pass(name, base, pixels, scale=scale, engines=("zbar",))
-    if long_side > FIRST_PASS_LONG_SIDE:
-        yield _Pass("full-resolution", full, image.width * image.height)
+    # Both engines on the whole photo with its contrast stretched (ZBar's first look).
     yield _Pass(
         f"autocontrast{suffix}",
         lambda: ImageOps.autocontrast(base(), cutoff=2),
         pixels,
         scale=scale,
     )
+    # Regions still unread, with the print beside the bars (stripes, a border) masked out.
+    yield from _trimmed_passes(full, regions, seen)
+    if long_side > FIRST_PASS_LONG_SIDE:
+        # zxing-cpp only: ZBar on 12 MP costs more than the whole budget.
+        yield _Pass("full-resolution", full, image.width * image.height, engines=("zxing-cpp",))
+    yield _Pass(name, base, pixels, scale=scale, engines=("zbar",))
     yield _Pass(
         f"sharpen{suffix}", lambda: base().filter(_SHARPEN), pixels, scale=scale, prepare="sharpen"
     )
@@ -594,9 +610,10 @@ def _region_passes(
     base: Callable[[], Image.Image],
     scale: float,
     seen: Sequence[_Seen],
+    found: list[Box],
 ) -> Iterator[_Pass]:
     """A pass per barcode-like region of ``base`` (``scale`` photo px per ``base`` px) that the
-    codes read so far do not explain (cover mostly)."""
+    codes read so far do not explain (cover mostly); the upright ones are added to ``found``."""
     base_image = base()
     search_work = base_image.width * base_image.height * WORK_WEIGHTS["regions"]
     read = [v.box for v in _values(seen) if v.trusted and v.box and not v.box.degenerate]
@@ -604,9 +621,111 @@ def _region_passes(
     boxes = []
     for r in bar_regions(base_image):
         box = Box(r.left - pad, r.top - pad, r.right + pad, r.bottom + pad).scaled(scale)
+        if min(r.angle, 180 - r.angle) <= UPRIGHT_DEGREES:
+            found.append(box)
         if not any(_covered(box, code.footprint()) for code in read):
             boxes.append(box)
     yield from _crop_passes(full, boxes, "region", seen, first_extra_work=search_work)
+
+
+UPRIGHT_DEGREES: Final = 15
+"""How far from upright (bars vertical) a region's bars may lean to be trimmed."""
+
+MAX_TRIMS: Final = 6
+"""Trimmed versions of one region tried (see _trims)."""
+
+
+def _trimmed_passes(
+    full: Callable[[], Image.Image], regions: Sequence[Box], seen: Sequence[_Seen]
+) -> Iterator[_Pass]:
+    """For each upright region no code explains: versions of it with the print beside the bars
+    masked, each cut at a wide space near an end of the bars (where a quiet zone would be). The
+    engines refuse a code whose quiet zone holds stripes or a border; a cut in the wrong place
+    truncates the code, and a truncated read must still pass its check digit and be read by a
+    second attempt (these passes are fragile)."""
+    read = [v.box for v in _values(seen) if v.trusted and v.box and not v.box.degenerate]
+    photo = full()
+    for number, box in enumerate(regions[:MAX_REGIONS], 1):
+        if any(_covered(box, code.footprint()) for code in read):
+            continue
+        pad = 0.2 * max(box.width, box.height)
+        left, top = max(0, round(box.left - pad)), max(0, round(box.top - pad))
+        right = min(photo.width, round(box.right + pad))
+        bottom = min(photo.height, round(box.bottom + pad))
+        if right - left < 32 or bottom - top < 16:
+            continue
+        crop = photo.crop((left, top, right, bottom))
+        times = 2 if max(crop.size) < CROP_UPSCALE_BELOW else 1
+        for cut, (start, end) in enumerate(_trims(crop)[:MAX_TRIMS], 1):
+
+            def make(
+                crop: Image.Image = crop, start: int = start, end: int = end, times: int = times
+            ) -> Image.Image:
+                paper = sorted(crop.resize((32, 32)).getdata())[-100]
+                trimmed = crop.copy()
+                draw = ImageDraw.Draw(trimmed)
+                if start > 0:
+                    draw.rectangle((0, 0, start - 1, crop.height), fill=paper)
+                if end < crop.width:
+                    draw.rectangle((end, 0, crop.width, crop.height), fill=paper)
+                if times > 1:
+                    size = (crop.width * times, crop.height * times)
+                    trimmed = trimmed.resize(size, Image.Resampling.BICUBIC)
+                return trimmed
+
+            yield _Pass(
+                f"trim-{number}-{cut}",
+                make,
+                crop.width * crop.height * times * times,
+                scale=1 / times,
+                offset=(left, top),
+                prepare="resize" if times > 1 else "prepare",
+                fragile=True,
+                engines=("zxing-cpp", "zbar"),
+                settles=False,
+            )
+
+
+def _trims(crop: Image.Image) -> list[tuple[int, int]]:
+    """Where to cut an upright crop: (start, end) x spans keeping the bars and dropping what is
+    beside them, one cut at a time, widest spaces first.
+
+    A few rows across the middle are averaged into a profile; its dark runs are bars (and stripes),
+    its light runs spaces. A space of two modules or more in the outer third of the dark span, on
+    either side, is a place a quiet zone may begin."""
+    gray = np.asarray(crop, dtype=np.float32)
+    middle, half = gray.shape[0] // 2, max(2, gray.shape[0] // 60)
+    # A thin band: over many rows the bars of a code leaning a few degrees would smear.
+    profile = gray[middle - half : middle + half + 1].mean(axis=0)
+    low, high = float(np.percentile(profile, 5)), float(np.percentile(profile, 95))
+    if high - low < 20:
+        return []
+    dark = profile < (low + high) / 2
+    edges = np.flatnonzero(np.diff(dark.astype(np.int8))) + 1
+    bounds = [0, *edges.tolist(), len(profile)]
+    runs = [(bounds[i], bounds[i + 1], bool(dark[bounds[i]])) for i in range(len(bounds) - 1)]
+    dark_runs = [(a, b) for a, b, is_dark in runs if is_dark]
+    if len(dark_runs) < 15:
+        return []
+    module = max(1.0, float(np.percentile([b - a for a, b in dark_runs], 20)))
+    # Bars are at most 4 modules wide; wider dark runs are the background or a border.
+    bars = [(a, b) for a, b in dark_runs if b - a <= 5 * module]
+    if len(bars) < 15:
+        return []
+    first, last = bars[0][0], bars[-1][1]
+    span = last - first
+    spaces = [
+        (b - a, (a + b) // 2)
+        for a, b, is_dark in runs
+        if not is_dark and first < a and b < last and b - a >= 2 * module
+    ]
+    left = sorted((s for s in spaces if s[1] < first + span / 3), reverse=True)[:2]
+    right = sorted((s for s in spaces if s[1] > last - span / 3), reverse=True)[:2]
+    cuts = [(cut, len(profile)) for _, cut in left] + [(0, cut) for _, cut in right]
+    cuts += [(lc, rc) for _, lc in left[:1] for _, rc in right[:1]]
+    return [
+        (start, end) for start, end in cuts if sum(start <= a and b <= end for a, b in bars) >= 15
+    ]
 
 
 def _covered(box: Box, by: Box) -> bool:
@@ -785,14 +904,25 @@ class _Value:
 
     @property
     def trusted(self) -> bool:
-        """Read by an ordinary pass, or by two fragile attempts; a UPC-E by both engines.
-
-        Six digits and a parity pattern are a weak code: half of an EAN-13 or UPC-A misread
-        passes as one (and ZBar gives no reliable extent to find the longer code beside it)."""
+        """Read by an ordinary pass, or by two fragile attempts; a UPC-E see :meth:`upc_e_trusted`."""
         if self.read.symbology == "UPCE":
-            engines = {s.engine.removesuffix("-fixed") for s in self.seen}
-            return {"zxing-cpp", "zbar"} <= engines
+            return self.engines >= {"zxing-cpp", "zbar"}
         return any(not s.fragile for s in self.seen) or self.votes >= 2
+
+    def upc_e_trusted(self, quiet: _Quiet | None) -> bool:
+        """A UPC-E is believed when both engines read it, or one engine by UPC_E_VOTES attempts
+        with both quiet zones clear on the photo. Six digits and a parity pattern are a weak
+        code: half of an EAN-13 or UPC-A misread passes as one, and then bars run on past it."""
+        if self.engines >= {"zxing-cpp", "zbar"}:
+            return True
+        box = self.box
+        return (
+            quiet is not None
+            and self.votes >= UPC_E_VOTES
+            and box is not None
+            and not box.degenerate
+            and quiet(box, 51)
+        )
 
     @property
     def box(self) -> Box | None:
@@ -804,20 +934,33 @@ class _Value:
             union = union.union(box)
         return union
 
-    def rivals(self, other: _Value) -> bool:
+    def rivals(self, other: _Value, gap: _Gap | None = None) -> bool:
         """Whether the two are readings of the same barcode (a read of unknown place may be).
 
         Two codes one above the other share their footprints; they are told apart when each
-        was read by at least STACKED_VOTES attempts, on scanlines that never cross."""
+        was read by at least STACKED_VOTES attempts, on scanlines that never cross, with a band
+        free of bars between them on the photo (``gap``)."""
         mine, theirs = self.box, other.box
         if mine is None or theirs is None:
             return True
         if not mine.shares_bars_with(theirs):
             return False
-        return not (min(self.votes, other.votes) >= STACKED_VOTES and mine.apart_across(theirs))
+        return not (
+            gap is not None
+            and min(self.votes, other.votes) >= STACKED_VOTES
+            and mine.apart_across(theirs)
+            and gap(mine, theirs)
+        )
+
+    @property
+    def engines(self) -> set[str]:
+        return {s.engine.removesuffix("-fixed") for s in self.seen}
 
     def beats(self, other: _Value) -> bool:
-        return self.votes >= 2 and self.votes >= 2 * other.votes
+        """Outvotes a rival: at least two votes and twice the rival's, and read by every engine
+        that read the rival (an engine that always reads its own number is not outvoted by
+        passes the other engine alone ran)."""
+        return self.votes >= 2 and self.votes >= 2 * other.votes and other.engines <= self.engines
 
     def code(self) -> DecodedCode:
         first = next((s for s in self.seen if not s.fragile), self.seen[0])
@@ -839,7 +982,7 @@ class _Value:
 def _pass_family(name: str) -> str:
     """``region-2-2x`` -> ``region``: the kind of a numbered cut-out pass; other names as they are."""
     head, _, rest = name.partition("-")
-    return head if head in ("region", "confirm") and rest[:1].isdigit() else name
+    return head if head in ("region", "confirm", "trim") and rest[:1].isdigit() else name
 
 
 def _values(seen: Sequence[_Seen]) -> list[_Value]:
@@ -850,9 +993,91 @@ def _values(seen: Sequence[_Seen]) -> list[_Value]:
     return list(values.values())
 
 
-def _resolve(seen: Sequence[_Seen]) -> tuple[list[DecodedCode], list[Disagreement], bool]:
+_Gap = Callable[[Box, Box], bool]
+
+
+def _blank_between(gray: Image.Image, a: Box, b: Box) -> bool:
+    """Whether, on the photo, a band with no bars lies between two reads one beyond the other
+    across the code (two stacked codes), rather than bars all the way (one code read twice).
+
+    Lines across the code, level or leaning up to about 12 degrees (codes are seldom square to
+    the photo), are laid through the space between the two reads; a line there on which the
+    pixels hardly vary, next to lines through the reads that cross bars, is the gap between two
+    symbols."""
+    if a._along_x != b._along_x:
+        return False
+    if a._along_x:
+        first, second = sorted((a, b), key=lambda box: box.top)
+        lo, hi = max(a.left, b.left), min(a.right, b.right)
+        window = (lo, first.top, hi, second.bottom)
+        gap_start, gap_end = first.bottom - first.top, second.top - first.top
+    else:
+        first, second = sorted((a, b), key=lambda box: box.left)
+        lo, hi = max(a.top, b.top), min(a.bottom, b.bottom)
+        window = (first.left, lo, second.right, hi)
+        gap_start, gap_end = first.right - first.left, second.left - first.left
+    if hi - lo < 16 or gap_end - gap_start < 1:
+        return False
+    left, top, right, bottom = (round(v) for v in window)
+    pixels = np.asarray(gray.crop((left, top, right, bottom)), dtype=np.float32)
+    if not a._along_x:
+        pixels = pixels.T  # lines across the code are rows from here on
+    lines, length = pixels.shape
+    xs = np.arange(length)
+    read_rows = np.r_[0 : max(1, round(gap_start)), min(lines - 1, round(gap_end)) : lines]
+    reference = float(np.median(pixels[read_rows].std(axis=1)))
+    if reference <= 0:
+        return False
+    middles = np.arange(max(0, int(gap_start)), min(lines, int(gap_end) + 1))
+    if middles.size == 0:
+        return False
+    for slope in np.linspace(-0.21, 0.21, 15):
+        rows = np.rint(middles[:, None] + slope * (xs[None, :] - length / 2)).astype(int)
+        inside = (rows >= 0).all(axis=1) & (rows < lines).all(axis=1)
+        if not inside.any():
+            continue
+        spread = pixels[rows[inside], xs[None, :]].std(axis=1)
+        if float(spread.min()) < 0.35 * reference:
+            return True
+    return False
+
+
+def _quiet_zones(gray: Image.Image, box: Box, modules: int) -> bool:
+    """Whether the photo is clear of bars for 7 modules beyond both ends of a 1-D read of
+    ``modules`` modules (its quiet zones), along a few lines through its middle."""
+    length = box.width if box._along_x else box.height
+    module = length / modules
+    near, far = round(1.5 * module), round(7 * module)
+    if far - near < 2:
+        return False
+    if box._along_x:
+        middle = round((box.top + box.bottom) / 2)
+        band = (round(box.left) - far, middle - 2, round(box.right) + far, middle + 3)
+    else:
+        middle = round((box.left + box.right) / 2)
+        band = (middle - 2, round(box.top) - far, middle + 3, round(box.bottom) + far)
+    if band[0] < 0 or band[1] < 0 or band[2] > gray.width or band[3] > gray.height:
+        return False  # at the photo's edge: the zone cannot be seen
+    pixels = np.asarray(gray.crop(band), dtype=np.float32)
+    line = pixels.mean(axis=0) if box._along_x else pixels.mean(axis=1)
+    bars = line[far : len(line) - far]
+    before, after = line[: far - near], line[len(line) - far + near :]
+    reference = float(bars.std())
+    return reference > 0 and max(float(before.std()), float(after.std())) < 0.3 * reference
+
+
+_Quiet = Callable[[Box, int], bool]
+
+
+def _resolve(
+    seen: Sequence[_Seen], gap: _Gap | None = None, quiet: _Quiet | None = None
+) -> tuple[list[DecodedCode], list[Disagreement], bool]:
     """The codes, the disagreements, and whether every barcode is settled (two votes each)."""
-    trusted = [v for v in _values(seen) if v.trusted]
+    trusted = [
+        v
+        for v in _values(seen)
+        if (v.upc_e_trusted(quiet) if v.read.symbology == "UPCE" else v.trusted)
+    ]
     codes = [v.code() for v in trusted if v.read.symbology == "QR"]
     linear = [v for v in trusted if v.read.symbology != "QR"]
     # A UPC-E where a longer code was read is made of that code's halves.
@@ -862,7 +1087,7 @@ def _resolve(seen: Sequence[_Seen]) -> tuple[list[DecodedCode], list[Disagreemen
         if v.read.symbology != "UPCE"
         or not any(u.read.symbology != "UPCE" and u.rivals(v) for u in linear)
     ]
-    rivals = {id(v): [u for u in linear if u is not v and u.rivals(v)] for v in linear}
+    rivals = {id(v): [u for u in linear if u is not v and u.rivals(v, gap)] for v in linear}
     standing = [v for v in linear if not any(u.beats(v) for u in rivals[id(v)])]
     undecided: list[_Value] = []
     for v in standing:
@@ -874,7 +1099,7 @@ def _resolve(seen: Sequence[_Seen]) -> tuple[list[DecodedCode], list[Disagreemen
     while undecided:  # the undecided values, grouped by the barcode they are on
         group = [undecided.pop(0)]
         for v in group:
-            for u in [u for u in undecided if u.rivals(v)]:
+            for u in [u for u in undecided if u.rivals(v, gap)]:
                 undecided.remove(u)
                 group.append(u)
         group.sort(key=lambda v: -v.votes)
@@ -888,6 +1113,17 @@ def _resolve(seen: Sequence[_Seen]) -> tuple[list[DecodedCode], list[Disagreemen
     return codes, disagreements, settled
 
 
+def _engines_for(scan: _Pass) -> list[tuple[str, Engine]]:
+    """The engines of a pass: its kind's (ordinary or fragile), or the ones it names."""
+    if scan.engines is None:
+        return list(_FRAGILE_ENGINES if scan.fragile else _ENGINES)
+    known = dict(_FRAGILE_ENGINES if scan.fragile else _ENGINES)
+    known.update(
+        {name: engine for name, engine in (*_ENGINES, *_FRAGILE_ENGINES) if name not in known}
+    )
+    return [(name, known[name]) for name in scan.engines if name in known]
+
+
 def read_barcodes(image: Image.Image, *, work_budget: int = DEFAULT_WORK_BUDGET) -> BarcodeReading:
     """All EAN-13/EAN-8/UPC-A/UPC-E/QR codes on ``image`` (product codes first), each barcode
     given one number or none; see the module's documentation.
@@ -898,15 +1134,26 @@ def read_barcodes(image: Image.Image, *, work_budget: int = DEFAULT_WORK_BUDGET)
     """
     work = 0.0
     seen: list[_Seen] = []
+    gray: list[Image.Image] = []
+
+    def photo() -> Image.Image:
+        if not gray:
+            gray.append(image if image.mode == "L" else image.convert("L"))
+        return gray[0]
+
+    def gap(a: Box, b: Box) -> bool:
+        return _blank_between(photo(), a, b)
+
+    def quiet(box: Box, modules: int) -> bool:
+        return _quiet_zones(photo(), box, modules)
+
     first = True
     codes: list[DecodedCode] = []
     disagreements: list[Disagreement] = []
     for scan in _passes(image, seen):
         pass_image: Image.Image | None = None
         read_any = False
-        for engine_name, engine in _FRAGILE_ENGINES if scan.fragile else _ENGINES:
-            if scan.engines is not None and engine_name not in scan.engines:
-                continue
+        for engine_name, engine in _engines_for(scan):
             cost = scan.pixels * WORK_WEIGHTS[engine_name]
             if pass_image is None:
                 cost += scan.pixels * WORK_WEIGHTS[scan.prepare] + scan.extra_work
@@ -928,7 +1175,7 @@ def read_barcodes(image: Image.Image, *, work_budget: int = DEFAULT_WORK_BUDGET)
                 )
                 read_any = True
         if read_any or (scan.settles and seen):
-            codes, disagreements, settled = _resolve(seen)
+            codes, disagreements, settled = _resolve(seen, gap, quiet)
             if scan.settles and settled and codes:
                 break
     return BarcodeReading(tuple(codes), tuple(disagreements), round(work))

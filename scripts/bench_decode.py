@@ -122,7 +122,12 @@ def run(samples: list[Sample], readers: tuple[str, ...], log: Callable[[str], No
     for n, sample in enumerate(samples, 1):
         image = sample.load()
         expected = {code.key for code in sample.codes}
-        row: dict = {"cls": sample.cls, "index": sample.index, "expected": sorted(expected)}
+        row: dict = {
+            "cls": sample.cls,
+            "index": sample.index,
+            "expected": sorted(expected),
+            "pixels": image.width * image.height,
+        }
         for name in readers:
             started = time.perf_counter()
             keys = READ[name](image)
@@ -145,6 +150,9 @@ def summarise(rows: list[dict], readers: tuple[str, ...]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     groups = [(cls, [r for r in rows if r["cls"] == cls]) for cls in ALL_CLASSES]
     groups = [(cls, g) for cls, g in groups if g] + [("**overall**", rows)]
+    twelve = [r for r in rows if r.get("pixels", 0) >= 12_000_000]
+    if twelve:
+        groups.append(("12 MP photos", twelve))
     for cls, group in groups:
         cells = [cls, str(len(group))]
         for name in columns:

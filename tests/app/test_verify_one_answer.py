@@ -18,8 +18,8 @@ VINAMILK_PRODUCT = "8934673000017"
 TH_PRODUCT = "8936024000127"
 #: A misread of the Vinamilk code: right half right, left half wrong, check digit valid.
 MISREAD = "8914873000017"
-BARS = (300, 500, 700, 520)
-LOWER = (310, 640, 690, 650)
+BARS = (300, 500, 700, 560)
+LOWER = (310, 530, 690, 540)  # among the scanlines of BARS: the same bars
 
 
 def post_photos(client, *photos: bytes, lang: str = "en"):

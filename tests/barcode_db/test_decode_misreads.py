@@ -28,11 +28,8 @@ def raw_reads(image: Image.Image) -> set[str]:
     seen: list[decode._Seen] = []
     found: set[str] = set()
     for scan in decode._passes(image, seen):
-        engines = decode._FRAGILE_ENGINES if scan.fragile else decode._ENGINES
         pass_image = scan.make()
-        for name, engine in engines:
-            if scan.engines is not None and name not in scan.engines:
-                continue
+        for name, engine in decode._engines_for(scan):
             for read in engine(pass_image):
                 seen.append(
                     decode._Seen(read, name, scan.name, scan.fragile, scan.place(read.points))
