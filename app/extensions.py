@@ -13,6 +13,7 @@ import complaints.accounts
 import complaints.models  # noqa: F401
 from barcode_db.base import Base
 from barcode_db.registry import SnapshotCache
+from complaints.history_cache import HistoryCache
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -20,5 +21,15 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-#: The per-process registry snapshot; rebuilt when the registry version moves.
+# What a verification reads from the database, cached in each process. A change committed by
+# this process is seen by its next verification; one committed by another process within a
+# second (REGISTRY_CHECK_SECONDS, HISTORY_SECONDS): see barcode_db/registry.py and
+# complaints/history_cache.py.
+#: The registry snapshot; its version is read again at most once a second.
 registry_cache = SnapshotCache()
+#: Complaint history by GTIN, kept a second.
+history_cache = HistoryCache()
+registry_cache.watch(db.session)
+history_cache.watch(db.session)
+# Emptying the registry cache (tests do, with the database) forgets the history too.
+registry_cache.also_clear.append(history_cache.clear)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import format_date, format_datetime, get_locale, get_translations, gettext
 
 from barcode_db.messages import Message
 from barcode_db.messages import format_date as day_first
@@ -28,7 +28,8 @@ def current_language() -> str:
 
 def render_message(message: Message) -> str:
     """A core message in the current request's language."""
-    return message.render(gettext, current_language())
+    # The request's catalogue, looked up once (flask_babel.gettext looks it up on every call).
+    return message.render(get_translations().gettext, current_language())
 
 
 def translate(msgid: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Request, Response, g
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 
 def csp_nonce() -> str:
@@ -31,8 +32,15 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+#: JSON runs no script and embeds nothing: the strictest policy, with no nonce to make.
+JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
 def set_security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
+    if response.mimetype == "application/json":
+        response.headers["Content-Security-Policy"] = JSON_CSP
+    else:
+        response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
@@ -41,6 +49,17 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+class NoApiSessions(SecureCookieSessionInterface):
+    """No cookie session under /api/: the API takes a bearer token or nothing, never a cookie
+    (so it cannot be driven by a signed-in browser), and the hot path skips opening one."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)  # type: ignore[return-value]
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = NoApiSessions()
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

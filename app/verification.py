@@ -14,7 +14,7 @@ from limits import parse as parse_limit
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import local_today, utc_now
-from app.extensions import db, limiter, registry_cache
+from app.extensions import db, history_cache, limiter, registry_cache
 from barcode_db.decode import (
     DEFAULT_WORK_BUDGET,
     BarcodeReading,
@@ -31,7 +31,6 @@ from barcode_db.prefixes import default_table
 from barcode_db.registry import RegistrySnapshot
 from barcode_db.verdict import LabelClaims, Level, Reason, Tone, Verdict, verdict_for
 from complaints.operations import record_signal
-from complaints.queries import fetch_history
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,10 @@ def verify_code(
 
 
 def _verdict(parsed: ParsedCode, claims: LabelClaims | None) -> Verdict:
-    history = fetch_history(db.session, parsed.gtin14) if parsed.valid and parsed.gtin14 else None
+    # Both reads are cached in this process (app/extensions.py): no round trip when fresh.
+    history = (
+        history_cache.get(db.session, parsed.gtin14) if parsed.valid and parsed.gtin14 else None
+    )
     return verdict_for(
         parsed,
         prefixes=default_table(),

@@ -72,6 +72,10 @@ class MatchKind(enum.StrEnum):
     NONE = "none"
 
 
+MATCH_MEMORY = 50_000
+"""Answers one matcher remembers: typed brands repeat (a shop's shoppers check the same goods)."""
+
+
 @dataclass(frozen=True)
 class BrandMatch:
     """The verdict for one text: the best brand (if any), its score and same-name alternatives."""
@@ -174,11 +178,22 @@ class BrandMatcher:
         )
         self._fuzzy_lengths: list[int] = [len(key) for key in self._fuzzy_keys]
         self._has_char: dict[tuple[str, int], int] = _char_bitmaps(self._fuzzy_keys)
+        # Answers already given: the index never changes, so an answer never goes stale.
+        self._answers: dict[tuple[str, bool], BrandMatch] = {}
 
     def __len__(self) -> int:
         return sum(len(group) for group in self._by_key.values())
 
     def match(self, text: str, *, printed: bool = False) -> BrandMatch:
+        """:meth:`find` of ``text``, remembered (at most MATCH_MEMORY answers, then forgotten)."""
+        answer = self._answers.get((text, printed))
+        if answer is None:
+            if len(self._answers) >= MATCH_MEMORY:
+                self._answers.clear()
+            answer = self._answers[(text, printed)] = self.find(text, printed=printed)
+        return answer
+
+    def find(self, text: str, *, printed: bool = False) -> BrandMatch:
         """The best finding in ``text``: a brand (EXACT), a lookalike of one (CLOSE), or NONE.
 
         ``printed``: the text was read on a label, so a brand without its diacritics is not it.

@@ -2,7 +2,8 @@
 
 Verification is the hot path and the registry changes rarely, so each process keeps one snapshot
 and rebuilds it when the registry's version number (``registry_state``) has moved. Building it is a
-few queries; looking things up in it touches no database.
+few queries; looking things up in it touches no database, and the version itself is read at most
+once every :data:`REGISTRY_CHECK_SECONDS` (:class:`SnapshotCache`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session, selectinload
 
 from barcode_db.matching import BrandEntry, BrandMatcher
 from barcode_db.models import Company, Product, Programme, RegistryState
@@ -148,6 +151,23 @@ def build_snapshot(
     )
 
 
+#: How long a process trusts its snapshot before it reads the registry version again: a change
+#: committed by another process is in every verdict within this many seconds (and the time to
+#: rebuild the snapshot); one committed by this process, at once (:meth:`SnapshotCache.watch`).
+REGISTRY_CHECK_SECONDS = 1.0
+#: ``session.info`` key: this session's transaction changed the registry.
+REGISTRY_CHANGED = "registry_changed"
+
+
+def session_info(session: Session) -> dict[Any, Any]:
+    """``session.info``; for a ``scoped_session`` with no session in its scope yet (which has
+    then changed nothing), an empty dict rather than a new session: a verification answered
+    from the caches never makes one."""
+    if isinstance(session, scoped_session):
+        return session.registry().info if session.registry.has() else {}
+    return session.info
+
+
 def fetch_registry_version(session: Session) -> int:
     return session.scalar(sa.select(RegistryState.version).where(RegistryState.id == 1)) or 0
 
@@ -162,6 +182,7 @@ def bump_registry_version(session: Session) -> None:
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         session.add(RegistryState(id=1, version=1))
     session.flush()
+    session.info[REGISTRY_CHANGED] = True
 
 
 def load_snapshot(session: Session) -> RegistrySnapshot:
@@ -227,21 +248,69 @@ def load_snapshot(session: Session) -> RegistrySnapshot:
 
 
 class SnapshotCache:
-    """One snapshot per process, rebuilt when the registry version in the database moves."""
+    """One snapshot per process, rebuilt when the registry version in the database moves.
 
-    def __init__(self) -> None:
+    The version is read at most once every ``check_every`` seconds of ``clock`` (a monotonic
+    clock; tests pass one they drive by hand), and at once after a session of this process that
+    changed the registry (:func:`bump_registry_version`) ends its transaction: see :meth:`watch`.
+    """
+
+    def __init__(
+        self,
+        *,
+        check_every: float = REGISTRY_CHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.check_every = check_every
+        self.clock = clock
         self._snapshot: RegistrySnapshot | None = None
+        #: The clock when the last version read that found the snapshot current began.
+        self._checked_at = -float("inf")
+        #: Moves on every :meth:`expire`, so that a version read begun before it is not trusted.
+        self._generation = 0
         self._lock = threading.Lock()
+        #: Called by :meth:`clear` (caches that must be emptied with this one).
+        self.also_clear: list[Callable[[], None]] = []
 
     def get(self, session: Session) -> RegistrySnapshot:
-        version = fetch_registry_version(session)
         snapshot = self._snapshot
-        if snapshot is not None and snapshot.version == version:
+        now = self.clock()
+        if (
+            snapshot is not None
+            and now - self._checked_at < self.check_every
+            # A transaction that changed the registry reads it as it now stands.
+            and not session_info(session).get(REGISTRY_CHANGED)
+        ):
             return snapshot
+        generation = self._generation
+        version = fetch_registry_version(session)
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
                 self._snapshot = load_snapshot(session)
+            if generation == self._generation:
+                self._checked_at = now
             return self._snapshot
 
+    def expire(self) -> None:
+        """Read the registry version again on the next :meth:`get`."""
+        with self._lock:
+            self._generation += 1
+            self._checked_at = -float("inf")
+
     def clear(self) -> None:
-        self._snapshot = None
+        """Forget the snapshot (tests do, when they empty the database)."""
+        with self._lock:
+            self._snapshot = None
+            self._generation += 1
+            self._checked_at = -float("inf")
+        for forget in self.also_clear:
+            forget()
+
+    def watch(self, sessions: Any) -> None:
+        """Expire the snapshot when a session (of ``sessions``: a Session class, a sessionmaker
+        or a scoped_session) that changed the registry ends its transaction, committed or not."""
+        sa.event.listen(sessions, "after_transaction_end", self._after_transaction_end)
+
+    def _after_transaction_end(self, session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and session.info.pop(REGISTRY_CHANGED, False):
+            self.expire()
