@@ -4,6 +4,7 @@ into a :class:`~barcode_db.verdict.Verdict`, used by the pages and by the JSON A
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from barcode_db.label_text import country_code
 from barcode_db.messages import N_, Message
 from barcode_db.prefixes import default_table
 from barcode_db.registry import RegistrySnapshot
-from barcode_db.verdict import LabelClaims, Level, Reason, Tone, Verdict, verdict_for
+from barcode_db.verdict import History, LabelClaims, Level, Reason, Tone, Verdict, verdict_for
 from complaints.operations import record_signal
 
 
@@ -94,19 +95,63 @@ def verify_code(
     return Verification(verdict=_verdict(parsed, claims))
 
 
-def _verdict(parsed: ParsedCode, claims: LabelClaims | None) -> Verdict:
-    # Both reads are cached in this process (app/extensions.py): no round trip when fresh.
+def verdict_inputs(parsed: ParsedCode) -> tuple[RegistrySnapshot, History | None, dt.date]:
+    """What a verdict about ``parsed`` rests on besides the code and the claims: the registry
+    snapshot, the code's complaint history and today. Both reads are cached in this process
+    (app/extensions.py): no round trip when fresh, and the same objects while nothing changed."""
     history = (
         history_cache.get(db.session, parsed.gtin14) if parsed.valid and parsed.gtin14 else None
     )
+    return snapshot(), history, local_today()
+
+
+def _verdict(parsed: ParsedCode, claims: LabelClaims | None) -> Verdict:
+    registry, history, today = verdict_inputs(parsed)
     return verdict_for(
         parsed,
         prefixes=default_table(),
-        registry=snapshot(),
-        today=local_today(),
+        registry=registry,
+        today=today,
         claims=claims,
         history=history,
     )
+
+
+class AnswerCache:
+    """Whole answers to typed-code verifications, kept while what they rest on is the same.
+
+    An answer is a pure function of the request (code, claims, language) and of
+    :func:`verdict_inputs`; it is served again only while those are the *same objects* (the
+    registry snapshot and the history are replaced, never changed, when the registry or the
+    complaints move) and the same day - so it is never staler than the caches it rests on. Only
+    answers that record nothing are kept (a suspect verification leaves a signal every time).
+    """
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self.max_entries = max_entries
+        self._entries: dict[object, tuple[object, object, dt.date, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: object, inputs: tuple[object, object, dt.date]) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not inputs[0] or entry[1] is not inputs[1]:
+            return None
+        return entry[3] if entry[2] == inputs[2] else None
+
+    def put(self, key: object, inputs: tuple[object, object, dt.date], answer: bytes) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+            while len(self._entries) >= self.max_entries:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = (inputs[0], inputs[1], inputs[2], answer)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+answers = AnswerCache()
+registry_cache.also_clear.append(answers.clear)
 
 
 NO_CODE_IN_PHOTO = Message(

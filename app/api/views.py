@@ -18,14 +18,18 @@ from app.public.forms import PHONE_PATTERN
 from app.public.reports import complaint_rate_limit, tracking_rate_limit, validate_area
 from app.verification import (
     MAX_LABEL_PHOTOS,
+    SIGNAL_LEVELS,
     Verification,
+    answers,
     photo_rate_limit,
     record_signal_for,
     snapshot,
     typed_claims,
+    verdict_inputs,
     verify_code,
     verify_photos,
 )
+from barcode_db.gtin import parse_code
 from barcode_db.images import ImageRejected
 from barcode_db.label import LabelReading
 from barcode_db.messages import Message
@@ -220,15 +224,27 @@ def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
 def verify_get():
     if "code" not in request.args:
         return _error(400, gettext("Give the barcode number as ?code=..."))
-    with force_locale(_lang()):
-        code = request.args["code"]
+    # The same question (the same query, claims included, and language) about the same
+    # registry, history and day gets the same answer; only questions answered before are kept,
+    # so the claims of a kept one were valid.
+    lang = _lang()
+    code = request.args["code"]
+    key = (request.query_string, lang)
+    inputs = verdict_inputs(parse_code(code))
+    answer = answers.get(key, inputs)
+    if answer is not None:
+        return current_app.response_class(answer, mimetype="application/json")
+    with force_locale(lang):
         try:
             claims = _claims(request.args)
         except ClaimsRejected as rejected:
             return _error(400, str(rejected))
         result = verify_code(code, claims=claims)
-        record_signal_for(result, from_photo=False)
-        return jsonify(verification_json(result, code))
+        response = jsonify(verification_json(result, code))
+        recorded = record_signal_for(result, from_photo=False)
+        if not recorded and result.verdict.level not in SIGNAL_LEVELS:
+            answers.put(key, inputs, response.get_data())
+        return response
 
 
 @blueprint.post("/v1/verify")

@@ -40,3 +40,68 @@ def test_a_matcher_remembers_answers_and_forgets_past_its_limit(monkeypatch) -> 
     matcher.match("Hảo Hạo")
     matcher.match("Unknown brand")  # the memory is full: it starts again
     assert matcher.match("Vinamllk") is not first
+
+
+def counting_verify(monkeypatch) -> list[str]:
+    from app.api import views
+
+    calls: list[str] = []
+    real = views.verify_code
+
+    def verify_code(code: str, **kwargs):
+        calls.append(code)
+        return real(code, **kwargs)
+
+    monkeypatch.setattr(views, "verify_code", verify_code)
+    return calls
+
+
+def test_the_same_question_gets_the_same_answer_without_working_it_out_again(
+    client, sample_registry, monkeypatch
+) -> None:
+    calls = counting_verify(monkeypatch)
+    first = client.get(f"/api/v1/verify?code={VINAMILK_PRODUCT}&lang=en")
+    again = client.get(f"/api/v1/verify?code={VINAMILK_PRODUCT}&lang=en")
+    assert first.get_data() == again.get_data()
+    assert again.mimetype == "application/json"
+    assert calls == [VINAMILK_PRODUCT]
+    vietnamese = client.get(f"/api/v1/verify?code={VINAMILK_PRODUCT}&lang=vi")
+    assert vietnamese.get_json()["title"] != first.get_json()["title"]  # its own answer
+    assert len(calls) == 2
+
+
+def test_a_complaint_filed_changes_the_next_answer(client, sample_registry, monkeypatch) -> None:
+    import uuid
+
+    calls = counting_verify(monkeypatch)
+    before = client.get(f"/api/v1/verify?code={VINAMILK_PRODUCT}&lang=en").get_json()
+    filed = client.post(
+        "/api/v1/complaints?lang=en",
+        data={
+            "category": "counterfeit",
+            "province_code": "79",
+            "description": "Hộp sữa in mờ, nắp không có tem.",
+            "code": VINAMILK_PRODUCT,
+        },
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        content_type="multipart/form-data",
+    )
+    assert filed.status_code == 201
+    after = client.get(f"/api/v1/verify?code={VINAMILK_PRODUCT}&lang=en").get_json()
+    assert len(calls) == 2  # worked out again, not served from before the complaint
+    assert "open_complaints" in [r["code"] for r in after["reasons"]]
+    assert "open_complaints" not in [r["code"] for r in before["reasons"]]
+
+
+def test_suspect_answers_are_worked_out_and_recorded_every_time(
+    client, sample_registry, monkeypatch
+) -> None:
+    from app.extensions import db
+    from complaints.models import Signal
+
+    calls = counting_verify(monkeypatch)
+    lookalike = f"/api/v1/verify?code={VINAMILK_PRODUCT}&brand=Vinamllk&lang=en"
+    for _ in range(2):
+        assert client.get(lookalike).get_json()["level"] == "LOOKALIKE"
+    assert len(calls) == 2
+    assert db.session.query(Signal).count() == 2
