@@ -149,3 +149,11 @@ def client(app: Flask, db_session):
 @pytest.fixture
 def runner(app: Flask, db_session):
     return app.test_cli_runner()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that never reach the ``database`` fixture are marked ``nodb``: the database plays
+    no part in them, so CI runs them once (on SQLite), not again on PostgreSQL."""
+    for item in items:
+        if "database" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.nodb)
