@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from barcode_db import matching
 from barcode_db.matching import BrandEntry, BrandMatcher
-from tests.support.forms import csrf_token
+from tests.support.forms import csrf_token, file_complaint_by_api
 
 VINAMILK_PRODUCT = "8934673000017"
 
@@ -71,21 +71,10 @@ def test_the_same_question_gets_the_same_answer_without_working_it_out_again(
 
 
 def test_a_complaint_filed_changes_the_next_answer(client, sample_registry, monkeypatch) -> None:
-    import uuid
 
     calls = counting_verify(monkeypatch)
     before = client.get(f"/api/v1/verify?code={VINAMILK_PRODUCT}&lang=en").get_json()
-    filed = client.post(
-        "/api/v1/complaints?lang=en",
-        data={
-            "category": "counterfeit",
-            "province_code": "79",
-            "description": "Hộp sữa in mờ, nắp không có tem.",
-            "code": VINAMILK_PRODUCT,
-        },
-        headers={"Idempotency-Key": uuid.uuid4().hex},
-        content_type="multipart/form-data",
-    )
+    filed = file_complaint_by_api(client, VINAMILK_PRODUCT)
     assert filed.status_code == 201
     after = client.get(f"/api/v1/verify?code={VINAMILK_PRODUCT}&lang=en").get_json()
     assert len(calls) == 2  # worked out again, not served from before the complaint

@@ -8,7 +8,6 @@ the registry, HISTORY_SECONDS for complaint history. Time here is a clock the te
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,6 +27,7 @@ from complaints.queries import fetch_history
 from complaints.workflow import Category, Status
 from tests.app.test_staff import detail, post_form, version_of
 from tests.support.factories import login, with_check_digit
+from tests.support.forms import file_complaint_by_api
 
 VINAMILK_PRODUCT = "8934673000017"
 #: A Vietnamese number whose owner is not in the sample registry.
@@ -121,17 +121,7 @@ def test_a_complaint_filed_in_this_process_is_in_the_next_verdict(
     client, sample_registry, clock
 ) -> None:
     assert "open_complaints" not in reasons(verify(client, VINAMILK_PRODUCT))
-    filed = client.post(
-        "/api/v1/complaints?lang=en",
-        data={
-            "category": "counterfeit",
-            "province_code": "79",
-            "description": "Hộp sữa in mờ, nắp không có tem.",
-            "code": VINAMILK_PRODUCT,
-        },
-        headers={"Idempotency-Key": uuid.uuid4().hex},
-        content_type="multipart/form-data",
-    )
+    filed = file_complaint_by_api(client, VINAMILK_PRODUCT)
     assert filed.status_code == 201, filed.get_data(as_text=True)
     # The clock has not moved: only the filing itself can have dropped the cached history.
     assert "open_complaints" in reasons(verify(client, VINAMILK_PRODUCT))

@@ -41,3 +41,21 @@ def multipart(fields: dict, files: list[tuple[str, bytes, str]] = ()) -> tuple[b
         )
     boundary, body = encode_multipart(values)
     return body, f"multipart/form-data; boundary={boundary}"
+
+
+def file_complaint_by_api(client, code: str, **fields: str):
+    """A counterfeit complaint about ``code`` through ``POST /api/v1/complaints``; the response."""
+    import uuid
+
+    return client.post(
+        "/api/v1/complaints?lang=en",
+        data={
+            "category": "counterfeit",
+            "province_code": "79",
+            "description": "Hộp sữa in mờ, nắp không có tem.",
+            "code": code,
+            **fields,
+        },
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        content_type="multipart/form-data",
+    )
