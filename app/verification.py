@@ -92,7 +92,17 @@ def verify_code(
     raw: str, *, symbology: str | None = None, claims: LabelClaims | None = None
 ) -> Verification:
     parsed = parse_code(raw, symbology)
-    return Verification(verdict=_verdict(parsed, claims))
+    return verify_parsed(parsed, claims=claims, inputs=verdict_inputs(parsed))
+
+
+def verify_parsed(
+    parsed: ParsedCode,
+    *,
+    claims: LabelClaims | None,
+    inputs: tuple[RegistrySnapshot, History | None, dt.date],
+) -> Verification:
+    """The verdict on an already parsed code, from the inputs :func:`verdict_inputs` gave."""
+    return Verification(verdict=_verdict(parsed, claims, inputs))
 
 
 def verdict_inputs(parsed: ParsedCode) -> tuple[RegistrySnapshot, History | None, dt.date]:
@@ -105,8 +115,12 @@ def verdict_inputs(parsed: ParsedCode) -> tuple[RegistrySnapshot, History | None
     return snapshot(), history, local_today()
 
 
-def _verdict(parsed: ParsedCode, claims: LabelClaims | None) -> Verdict:
-    registry, history, today = verdict_inputs(parsed)
+def _verdict(
+    parsed: ParsedCode,
+    claims: LabelClaims | None,
+    inputs: tuple[RegistrySnapshot, History | None, dt.date] | None = None,
+) -> Verdict:
+    registry, history, today = inputs or verdict_inputs(parsed)
     return verdict_for(
         parsed,
         prefixes=default_table(),

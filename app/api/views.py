@@ -27,6 +27,7 @@ from app.verification import (
     typed_claims,
     verdict_inputs,
     verify_code,
+    verify_parsed,
     verify_photos,
 )
 from barcode_db.gtin import parse_code
@@ -230,7 +231,8 @@ def verify_get():
     lang = _lang()
     code = request.args["code"]
     key = (request.query_string, lang)
-    inputs = verdict_inputs(parse_code(code))
+    parsed = parse_code(code)
+    inputs = verdict_inputs(parsed)
     answer = answers.get(key, inputs)
     if answer is not None:
         return current_app.response_class(answer, mimetype="application/json")
@@ -239,7 +241,7 @@ def verify_get():
             claims = _claims(request.args)
         except ClaimsRejected as rejected:
             return _error(400, str(rejected))
-        result = verify_code(code, claims=claims)
+        result = verify_parsed(parsed, claims=claims, inputs=inputs)
         response = jsonify(verification_json(result, code))
         recorded = record_signal_for(result, from_photo=False)
         if not recorded and result.verdict.level not in SIGNAL_LEVELS:

@@ -46,13 +46,13 @@ def counting_verify(monkeypatch) -> list[str]:
     from app.api import views
 
     calls: list[str] = []
-    real = views.verify_code
+    real = views.verify_parsed
 
-    def verify_code(code: str, **kwargs):
-        calls.append(code)
-        return real(code, **kwargs)
+    def verify_parsed(parsed, **kwargs):
+        calls.append(parsed.input)
+        return real(parsed, **kwargs)
 
-    monkeypatch.setattr(views, "verify_code", verify_code)
+    monkeypatch.setattr(views, "verify_parsed", verify_parsed)
     return calls
 
 
