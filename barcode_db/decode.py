@@ -513,6 +513,7 @@ class _Pass:
     extra_work: float = 0.0  # work done to find this pass (the region search, for the first)
     engines: tuple[str, ...] | None = None  # only these engines (None: the pass kind's all)
     settles: bool = True  # whether the search may end after this pass
+    family: str = ""  # what a vote is counted by: cut-outs of one kind are one look ("" = name)
     fragile: bool = False  # heavy preprocessing: a read must be confirmed by another attempt
     prepare: str = "prepare"  # the kind of work making the pass image is (WORK_WEIGHTS)
 
@@ -683,6 +684,7 @@ def _trimmed_passes(
                 fragile=True,
                 engines=("zxing-cpp", "zbar"),
                 settles=False,
+                family="trim",
             )
 
 
@@ -814,6 +816,7 @@ def _crop_passes(
             prepare="resize" if times > 1 else "prepare",
             extra_work=first_extra_work if number == 1 else 0.0,
             settles=False,
+            family=kind,
         )
 
 
@@ -880,6 +883,7 @@ class _Seen:
     pass_name: str
     fragile: bool
     box: Box | None  # on the photo
+    family: str = ""  # the pass's family ("" = its name)
 
 
 @dataclass
@@ -896,7 +900,7 @@ class _Value:
     def readers(self) -> list[tuple[str, str]]:
         """The independent attempts that read it: (engine, pass), where the cut-outs of one kind
         count as one pass (two regions overlapping the same bars are one look at them)."""
-        return list(dict.fromkeys((s.engine, _pass_family(s.pass_name)) for s in self.seen))
+        return list(dict.fromkeys((s.engine, s.family or s.pass_name) for s in self.seen))
 
     @property
     def votes(self) -> int:
@@ -977,12 +981,6 @@ class _Value:
             box=self.box,
             votes=self.votes,
         )
-
-
-def _pass_family(name: str) -> str:
-    """``region-2-2x`` -> ``region``: the kind of a numbered cut-out pass; other names as they are."""
-    head, _, rest = name.partition("-")
-    return head if head in ("region", "confirm", "trim") and rest[:1].isdigit() else name
 
 
 def _values(seen: Sequence[_Seen]) -> list[_Value]:
@@ -1171,6 +1169,7 @@ def read_barcodes(image: Image.Image, *, work_budget: int = DEFAULT_WORK_BUDGET)
                         scan.name,
                         scan.fragile,
                         scan.place(read.points, read.along_x),
+                        scan.family,
                     )
                 )
                 read_any = True
