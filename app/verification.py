@@ -52,6 +52,8 @@ class Verification:
     #: chooses), ``unclear`` (one barcode read two ways: the shopper compares with the digits
     #: printed), ``no_number`` (nothing read).
     chosen_reason: str | None = None
+    #: How many photos were read (0 for a typed code).
+    photos: int = 0
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
@@ -183,6 +185,14 @@ PHOTOS_DISAGREE = Message(
         "time."
     ),
 )
+PHOTO_TWO_PRODUCTS = Message(
+    "codes_disagree",
+    N_(
+        "This photo shows different product numbers: %(codes)s. We give no verdict on a number "
+        "that may not be on your product: choose the one on it below, or photograph one product "
+        "at a time."
+    ),
+)
 LABEL_NOT_READ = Message(
     "label_not_read",
     N_("The label text could not be read on this server; only the barcode was checked."),
@@ -259,7 +269,8 @@ def verify_photos(
         # Several product numbers: no verdict about any, the shopper chooses.
         choices = tuple(numbers)
         codes = ", ".join(p.gtin or "" for p in numbers)
-        lead = Message(PHOTOS_DISAGREE.code, PHOTOS_DISAGREE.msgid, {"codes": codes})
+        said = PHOTOS_DISAGREE if len(images) > 1 or live_code else PHOTO_TWO_PRODUCTS
+        lead = Message(said.code, said.msgid, {"codes": codes})
         verdict = _without_number(Reason(lead, Tone.WARNING), claims)
         reason = "several_numbers"
     else:
@@ -284,6 +295,7 @@ def verify_photos(
         choices=choices,
         unclear=unclear,
         chosen_reason=reason,
+        photos=len(images),
     )
 
 

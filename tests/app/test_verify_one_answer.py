@@ -133,6 +133,11 @@ def test_two_products_in_one_photo_are_both_shown_and_the_shopper_chooses(
     said = text_of(post_photos(client, photo))
     assert "different product numbers" in said
     assert "Trusted Vietnamese goods" not in said
+    # One photo: it is not "the photos" that differ, and a closer photo is not the advice.
+    assert "Several products in one photo" in said
+    assert "This photo shows different product numbers" in said
+    assert "photograph one product at a time" in said
+    assert "Try a closer, sharper photo" not in said
 
 
 def test_one_number_is_chosen_and_says_so(client, sample_registry) -> None:
