@@ -1,4 +1,4 @@
-"""Import the trusted-brand registry from the association's CSV list.
+"""Import the trusted-brand registry from the association's list (CSV or XLSX).
 
 One file, one record a row, the kind of record in the ``record`` column (see
 ``barcode_db/data/sample_registry.csv`` for a complete example):
@@ -14,20 +14,22 @@ certific.  company_code, programme, year, stars (OCOP: 3–5), valid_until (YYYY
            evidence_ref, brand (optional: a brand's own certification)
 ========== ==================================================================================
 
-The file is validated as a whole: if any row is wrong, nothing is written and every bad row is
-reported with its line number. Re-importing updates rows in place (companies by code, prefixes by
-value, brands by name within their company, products by GTIN, certifications by company, brand,
-programme and year) instead of adding duplicates.
+Files are read by :mod:`barcode_db.registry_files`; each record is cleaned by the rules the admin
+pages use (:mod:`barcode_db.registry_rules`), so both refuse the same values with the same
+messages. The file is validated as a whole: if any row is wrong, nothing is written and every bad
+row is reported with its line number, column and first problem. Re-importing updates rows in
+place (companies by code, prefixes by value, brands by name within their company, products by
+GTIN, certifications by company, brand, programme and year) instead of adding duplicates.
+
+A record an administrator retired stays retired: the import leaves it as it is and reports it
+(:attr:`ImportReport.notices`); only the admin's restore action, audited, brings it back.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,44 +38,47 @@ from sqlalchemy.orm import Session
 
 from barcode_db.gtin import parse_code
 from barcode_db.messages import N_, Message
-from barcode_db.models import Brand, Certification, Company, CompanyPrefix, Product, Programme
-from barcode_db.provinces import normalise_province_code, provinces
+from barcode_db.models import Brand, Certification, Company, CompanyPrefix, Product
 from barcode_db.registry import bump_registry_version
-from barcode_db.textkey import match_key, nfc, search_key
-
-COLUMNS = (
-    "record",
-    "company_code",
-    "name",
-    "tax_code",
-    "address",
-    "province_code",
-    "website",
-    "prefix",
-    "brand",
-    "gtin",
-    "programme",
-    "year",
-    "stars",
-    "valid_until",
-    "evidence_ref",
+from barcode_db.registry_files import COLUMNS, MAX_ROWS, RECORD_KINDS, RowError, read_rows
+from barcode_db.registry_rules import (
+    NO_COMPANY_CODE,
+    Cleaned,
+    clean_brand,
+    clean_certification,
+    clean_company,
+    clean_prefix,
+    clean_product,
+    gtin_taken,
+    prefix_taken,
+    programme_name,
+    tax_code_taken,
 )
-RECORD_KINDS = ("company", "prefix", "brand", "product", "certification")
-_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
-_COMPANY_PREFIX = re.compile(r"^893\d{4,7}$")
-#: More rows than this is not a registry list but a mistake (or an attack on memory).
-MAX_ROWS = 500_000
+from barcode_db.textkey import match_key
 
+# The file format's names, for the callers that import them from here.
+__all__ = [
+    "COLUMNS",
+    "MAX_ROWS",
+    "RECORD_KINDS",
+    "ImportReport",
+    "RowError",
+    "import_registry",
+    "read_rows",
+]
 
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: Message
+#: The list's column of each field the rules name, where they differ.
+_COLUMN_OF = {
+    "company": {"code": "company_code"},
+    "brand": {"name": "brand"},
+}
 
 
 @dataclass
 class ImportReport:
     errors: list[RowError] = field(default_factory=list)
+    #: Rows the import leaves alone, and why: records an administrator retired.
+    notices: list[RowError] = field(default_factory=list)
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     rows: int = 0
@@ -83,87 +88,64 @@ class ImportReport:
         return not self.errors
 
 
-def read_rows(stream: Iterable[str] | str) -> tuple[list[dict[str, str]], list[RowError]]:
-    """Read a registry CSV (UTF-8, with or without BOM) into row dicts keyed by column name."""
-    text = stream if isinstance(stream, str) else "".join(stream)
-    # Lines starting with "#" are comments (the sample file explains itself that way); they are
-    # blanked, not dropped, so that line numbers in error reports match the file.
-    lines = [
-        "\n" if line.startswith("#") else line
-        for line in text.lstrip("\ufeff").splitlines(keepends=True)
-    ]
-    reader = csv.reader(io.StringIO("".join(lines)))
-    header: list[str] = []
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            header = [c.strip() for c in cells]
-            break
-    missing = [c for c in ("record", "company_code") if c not in header]
-    if missing:
-        return [], [
-            RowError(
-                max(reader.line_num, 1),
-                Message(
-                    "missing_columns",
-                    N_("The header lacks the columns: %(columns)s."),
-                    {"columns": ", ".join(missing)},
-                ),
-            )
-        ]
-    unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        return [], [
-            RowError(
-                reader.line_num,
-                Message(
-                    "unknown_columns",
-                    N_("Unknown columns in the header: %(columns)s."),
-                    {"columns": ", ".join(unknown)},
-                ),
-            )
-        ]
-    rows: list[dict[str, str]] = []
-    for cells in reader:
-        if not any(c.strip() for c in cells):
-            continue
-        if len(rows) >= MAX_ROWS:
-            return [], [
-                RowError(
-                    reader.line_num,
-                    Message(
-                        "too_many_rows",
-                        N_("The file has more than %(limit)s rows."),
-                        {"limit": MAX_ROWS},
-                    ),
-                )
-            ]
-        clean = {name: nfc(value) for name, value in zip(header, cells, strict=False)}
-        clean["_line"] = str(reader.line_num)
-        rows.append(clean)
-    return rows, []
+@dataclass
+class _Entry:
+    """A row that passed its record's rules: its line and its cleaned values."""
+
+    line: int
+    row: Mapping[str, str]
+    values: dict[str, Any]
 
 
 @dataclass
 class _Plan:
-    """Rows sorted by kind, validated, with their line numbers."""
+    """Rows sorted by kind, validated, keyed as the registry matches them."""
 
-    companies: dict[str, dict[str, str]] = field(default_factory=dict)
-    prefixes: dict[str, dict[str, str]] = field(default_factory=dict)
-    brands: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
-    products: dict[str, dict[str, str]] = field(default_factory=dict)
-    certifications: dict[tuple[str, str, str, int], dict[str, Any]] = field(default_factory=dict)
+    companies: dict[str, _Entry] = field(default_factory=dict)
+    prefixes: dict[str, _Entry] = field(default_factory=dict)
+    brands: dict[tuple[str, str], _Entry] = field(default_factory=dict)
+    products: dict[str, _Entry] = field(default_factory=dict)
+    certifications: dict[tuple[str, str, str, int], _Entry] = field(default_factory=dict)
+    #: Tax codes of the file's companies, and whose.
+    tax_codes: dict[str, str] = field(default_factory=dict)
+
+
+def _typed_gtin(entry: _Entry) -> str:
+    """A product's GTIN as the list writes it (8, 12, 13 or 14 digits)."""
+    return parse_code(entry.row.get("gtin", "")).gtin or entry.values["gtin"]
+
+
+def _line(row: Mapping[str, str]) -> int:
+    return int(row["_line"])
 
 
 def _error(
-    errors: list[RowError], row: Mapping[str, str], reason: str, msgid: str, /, **params: Any
+    errors: list[RowError],
+    row: Mapping[str, str],
+    column: str,
+    reason: str,
+    msgid: str,
+    /,
+    **params: Any,
 ) -> None:
-    errors.append(RowError(int(row["_line"]), Message(reason, msgid, params)))
+    errors.append(RowError(_line(row), Message(reason, msgid, params), column))
+
+
+def _cleaned(
+    errors: list[RowError], row: Mapping[str, str], kind: str, cleaned: Cleaned
+) -> dict[str, Any] | None:
+    """The row's values, or None with its first problem reported (one a row keeps a long list
+    of bad rows readable; the admin form shows every problem of its record)."""
+    if cleaned.ok:
+        return cleaned.values
+    name, message = next(iter(cleaned.problems.items()))
+    errors.append(RowError(_line(row), message, _COLUMN_OF.get(kind, {}).get(name, name)))
+    return None
 
 
 def _validate(session: Session, rows: list[dict[str, str]]) -> tuple[_Plan, list[RowError]]:
     errors: list[RowError] = []
     plan = _Plan()
-    known_provinces = provinces()
     for row in rows:
         kind = row.get("record", "").lower()
         code = row.get("company_code", "")
@@ -171,160 +153,127 @@ def _validate(session: Session, rows: list[dict[str, str]]) -> tuple[_Plan, list
             _error(
                 errors,
                 row,
+                "record",
                 "bad_record",
                 N_("Unknown record kind “%(kind)s”; expected one of %(kinds)s."),
-                kind=kind,
+                kind=kind[:30],
                 kinds=", ".join(RECORD_KINDS),
             )
             continue
         if not code:
-            _error(errors, row, "no_company_code", N_("The company_code is empty."))
+            errors.append(RowError(_line(row), NO_COMPANY_CODE, "company_code"))
             continue
         if kind == "company":
-            _validate_company(row, plan, errors, known_provinces)
+            _plan_company(row, plan, errors)
         elif kind == "prefix":
-            prefix = row.get("prefix", "")
-            if not _COMPANY_PREFIX.match(prefix):
-                _error(
-                    errors,
-                    row,
-                    "bad_prefix",
-                    N_(
-                        "“%(prefix)s” is not a GS1 Vietnam company "
-                        "prefix (893 and 4 to 7 more digits)."
-                    ),
-                    prefix=prefix,
-                )
-            elif prefix in plan.prefixes and plan.prefixes[prefix]["company_code"] != code:
-                _error(
-                    errors,
-                    row,
-                    "prefix_twice",
-                    N_("Prefix %(prefix)s is given to two companies in this file."),
-                    prefix=prefix,
-                )
-            else:
-                plan.prefixes[prefix] = row
+            _plan_prefix(row, plan, errors)
         elif kind == "brand":
-            if not row.get("brand"):
-                _error(errors, row, "no_brand", N_("The brand name is empty."))
-            else:
-                plan.brands[(code, match_key(row["brand"]))] = row
+            values = _cleaned(errors, row, kind, clean_brand(row.get("brand", "")))
+            if values is not None:
+                plan.brands[(code, values["name_key"])] = _Entry(_line(row), row, values)
         elif kind == "product":
-            parsed = parse_code(row.get("gtin", ""))
-            if not parsed.valid or parsed.gtin14 is None:
-                detail = "; ".join(str(m) for m in parsed.problems) or "not a GTIN"
-                _error(
-                    errors,
-                    row,
-                    "bad_gtin",
-                    N_("GTIN “%(gtin)s” is not valid: %(detail)s"),
-                    gtin=row.get("gtin", ""),
-                    detail=detail,
-                )
-            elif not row.get("name"):
-                _error(errors, row, "no_product_name", N_("The product name is empty."))
-            elif parsed.gtin14 in plan.products:
-                _error(
-                    errors,
-                    row,
-                    "gtin_twice",
-                    N_("GTIN %(gtin)s appears twice in this file."),
-                    gtin=parsed.gtin,
-                )
-            else:
-                plan.products[parsed.gtin14] = row
+            _plan_product(row, plan, errors)
         else:
-            _validate_certification(row, plan, errors)
+            _plan_certification(row, plan, errors)
 
     _check_references(session, plan, errors)
     errors.sort(key=lambda e: e.line)
     return plan, errors
 
 
-def _validate_company(
-    row: dict[str, str], plan: _Plan, errors: list[RowError], known_provinces: Mapping[str, Any]
-) -> None:
-    code = row["company_code"]
-    if not row.get("name"):
-        _error(errors, row, "no_company_name", N_("The company name is empty."))
-    elif code in plan.companies:
+def _plan_company(row: dict[str, str], plan: _Plan, errors: list[RowError]) -> None:
+    cleaned = clean_company(
+        code=row["company_code"],
+        name=row.get("name", ""),
+        tax_code=row.get("tax_code", ""),
+        address=row.get("address", ""),
+        province_code=row.get("province_code", ""),
+        website=row.get("website", ""),
+    )
+    values = _cleaned(errors, row, "company", cleaned)
+    if values is None:
+        return
+    code = values["code"]
+    if code in plan.companies:
         _error(
             errors,
             row,
+            "company_code",
             "company_twice",
             N_("Company %(code)s appears twice in this file."),
             code=code,
         )
-    elif row.get("tax_code") and not _TAX_CODE.match(row["tax_code"]):
-        _error(
-            errors,
-            row,
-            "bad_tax_code",
-            N_("Tax code “%(tax_code)s” should be 10 digits, or 10 digits, a dash and 3 digits."),
-            tax_code=row["tax_code"],
-        )
-    elif row.get("province_code") and (
-        normalise_province_code(row["province_code"]) not in known_provinces
-    ):
-        _error(
-            errors,
-            row,
-            "bad_province",
-            N_("Province code “%(code)s” is not one of the 34 provinces (2025 list)."),
-            code=row["province_code"],
-        )
-    else:
-        plan.companies[code] = row
-
-
-def _validate_certification(row: dict[str, str], plan: _Plan, errors: list[RowError]) -> None:
-    try:
-        programme = Programme(row.get("programme", "").lower())
-    except ValueError:
-        _error(
-            errors,
-            row,
-            "bad_programme",
-            N_("Unknown programme “%(programme)s”; expected one of %(known)s."),
-            programme=row.get("programme", ""),
-            known=", ".join(p.value for p in Programme),
+        return
+    tax_code = values["tax_code"]
+    if tax_code in plan.tax_codes:
+        errors.append(
+            RowError(_line(row), tax_code_taken(tax_code, plan.tax_codes[tax_code]), "tax_code")
         )
         return
-    year_text = row.get("year", "")
-    if not (year_text.isdigit() and 1990 <= int(year_text) <= 2100):
-        _error(errors, row, "bad_year", N_("Year “%(year)s” is not a year."), year=year_text)
+    if tax_code:
+        plan.tax_codes[tax_code] = code
+    plan.companies[code] = _Entry(_line(row), row, values)
+
+
+def _plan_prefix(row: dict[str, str], plan: _Plan, errors: list[RowError]) -> None:
+    values = _cleaned(errors, row, "prefix", clean_prefix(row.get("prefix", "")))
+    if values is None:
         return
-    stars: int | None = None
-    if row.get("stars"):
-        if programme is not Programme.OCOP or row["stars"] not in ("3", "4", "5"):
-            _error(errors, row, "bad_stars", N_("Stars are given for OCOP only, from 3 to 5."))
-            return
-        stars = int(row["stars"])
-    valid_until: dt.date | None = None
-    if row.get("valid_until"):
-        try:
-            valid_until = dt.date.fromisoformat(row["valid_until"])
-        except ValueError:
-            _error(
-                errors,
-                row,
-                "bad_date",
-                N_("Date “%(date)s” should be written YYYY-MM-DD."),
-                date=row["valid_until"],
-            )
-            return
-    key = (row["company_code"], match_key(row.get("brand", "")), programme.value, int(year_text))
-    plan.certifications[key] = {
-        "row": row,
-        "programme": programme,
-        "year": int(year_text),
-        "stars": stars,
-        "valid_until": valid_until,
-    }
+    prefix = values["prefix"]
+    if prefix in plan.prefixes and plan.prefixes[prefix].row["company_code"] != row["company_code"]:
+        _error(
+            errors,
+            row,
+            "prefix",
+            "prefix_twice",
+            N_("Prefix %(prefix)s is given to two companies in this file."),
+            prefix=prefix,
+        )
+        return
+    plan.prefixes[prefix] = _Entry(_line(row), row, values)
+
+
+def _plan_product(row: dict[str, str], plan: _Plan, errors: list[RowError]) -> None:
+    cleaned = clean_product(gtin=row.get("gtin", ""), name=row.get("name", ""))
+    values = _cleaned(errors, row, "product", cleaned)
+    if values is None:
+        return
+    if values["gtin"] in plan.products:
+        _error(
+            errors,
+            row,
+            "gtin",
+            "gtin_twice",
+            N_("GTIN %(gtin)s appears twice in this file."),
+            gtin=_typed_gtin(_Entry(_line(row), row, values)),
+        )
+        return
+    plan.products[values["gtin"]] = _Entry(_line(row), row, values)
+
+
+def _plan_certification(row: dict[str, str], plan: _Plan, errors: list[RowError]) -> None:
+    cleaned = clean_certification(
+        programme=row.get("programme", ""),
+        year=row.get("year", ""),
+        stars=row.get("stars", ""),
+        valid_until=row.get("valid_until", ""),
+        evidence_ref=row.get("evidence_ref", ""),
+    )
+    values = _cleaned(errors, row, "certification", cleaned)
+    if values is None:
+        return
+    key = (
+        row["company_code"],
+        match_key(row.get("brand", "")),
+        values["programme"].value,
+        values["year"],
+    )
+    plan.certifications[key] = _Entry(_line(row), row, values)
 
 
 def _check_references(session: Session, plan: _Plan, errors: list[RowError]) -> None:
+    """Rows that name a company or brand neither in the file nor in the registry, and values
+    another company already holds."""
     existing_codes = set(session.scalars(sa.select(Company.code)))
     known = existing_codes | set(plan.companies)
     existing_brands = {
@@ -334,110 +283,200 @@ def _check_references(session: Session, plan: _Plan, errors: list[RowError]) -> 
         )
     }
     known_brands = existing_brands | set(plan.brands)
-    owners = {
-        prefix: code
-        for prefix, code in session.execute(
-            sa.select(CompanyPrefix.prefix, Company.code).join(CompanyPrefix.company)
-        )
-    }
     referencing = [
         *plan.prefixes.values(),
         *plan.brands.values(),
         *plan.products.values(),
-        *(c["row"] for c in plan.certifications.values()),
+        *plan.certifications.values(),
     ]
-    for row in referencing:
+    for entry in referencing:
+        row = entry.row
         if row["company_code"] not in known:
-            _error(
-                errors,
-                row,
-                "unknown_company",
-                N_("Company %(code)s is neither in this file nor in the registry."),
-                code=row["company_code"],
+            errors.append(
+                RowError(
+                    entry.line,
+                    Message(
+                        "unknown_company",
+                        N_("Company %(code)s is neither in this file nor in the registry."),
+                        {"code": row["company_code"][:40]},
+                    ),
+                    "company_code",
+                )
             )
         elif (
             row["record"].lower() in ("product", "certification")
             and row.get("brand")
             and ((row["company_code"], match_key(row["brand"])) not in known_brands)
         ):
-            _error(
-                errors,
-                row,
-                "unknown_brand",
-                N_("Brand “%(brand)s” is not a brand of company %(code)s."),
-                brand=row["brand"],
-                code=row["company_code"],
+            errors.append(
+                RowError(
+                    entry.line,
+                    Message(
+                        "unknown_brand",
+                        N_("Brand “%(brand)s” is not a brand of company %(code)s."),
+                        {"brand": row["brand"][:40], "code": row["company_code"]},
+                    ),
+                    "brand",
+                )
             )
-    for prefix, row in plan.prefixes.items():
+
+    owners = {
+        prefix: code
+        for prefix, code in session.execute(
+            sa.select(CompanyPrefix.prefix, Company.code).join(CompanyPrefix.company)
+        )
+    }
+    for prefix, entry in plan.prefixes.items():
         owner = owners.get(prefix)
-        if owner is not None and owner != row["company_code"]:
-            _error(
-                errors,
-                row,
-                "prefix_taken",
-                N_("Prefix %(prefix)s already belongs to company %(code)s."),
-                prefix=prefix,
-                code=owner,
+        if owner is not None and owner != entry.row["company_code"]:
+            errors.append(RowError(entry.line, prefix_taken(prefix, owner), "prefix"))
+
+    for tax_code, code in session.execute(
+        sa.select(Company.tax_code, Company.code).where(Company.tax_code.is_not(None))
+    ).tuples():
+        holder = plan.tax_codes.get(tax_code or "")
+        if holder is not None and holder != code:
+            entry = plan.companies[holder]
+            errors.append(
+                RowError(entry.line, tax_code_taken(entry.values["tax_code"], code), "tax_code")
             )
+
+    if plan.products:
+        for gtin, name, code in session.execute(
+            sa.select(Product.gtin, Product.name, Company.code)
+            .join(Product.company)
+            .where(Product.gtin.in_(list(plan.products)))
+        ).tuples():
+            entry = plan.products[gtin]
+            if code != entry.row["company_code"]:
+                errors.append(
+                    RowError(entry.line, gtin_taken(_typed_gtin(entry), name, code), "gtin")
+                )
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+_RETIRED = {
+    "company": N_(
+        "Company %(key)s was retired by an administrator on %(date)s; not restored (an "
+        "administrator can restore it on its page)."
+    ),
+    "prefix": N_(
+        "Prefix %(key)s was retired by an administrator on %(date)s; not restored (an "
+        "administrator can restore it on its company’s page)."
+    ),
+    "brand": N_(
+        "Brand “%(key)s” was retired by an administrator on %(date)s; not restored (an "
+        "administrator can restore it on its company’s page)."
+    ),
+    "product": N_(
+        "Product %(key)s was retired by an administrator on %(date)s; not restored (an "
+        "administrator can restore it on its company’s page)."
+    ),
+    "certification": N_(
+        "Certification %(key)s was retired by an administrator on %(date)s; not restored (an "
+        "administrator can restore it on its company’s page)."
+    ),
+}
+
+
+class _Writer:
+    """Creates and updates the planned records; retired ones are left alone and reported."""
+
+    def __init__(self, session: Session, report: ImportReport, local_tz: dt.tzinfo) -> None:
+        self.session = session
+        self.report = report
+        self.local_tz = local_tz
+
+    def upsert(
+        self,
+        kind: str,
+        entry: _Entry,
+        existing: Any,
+        model: Any,
+        values: dict[str, Any],
+        key: object,
+    ) -> Any:
+        """The record, created or updated with ``values``; a retired one unchanged."""
+        if existing is None:
+            obj = model(**values)
+            self.session.add(obj)
+            self.report.created[kind] += 1
+            return obj
+        if existing.retired_at is not None:
+            self.report.notices.append(
+                RowError(
+                    entry.line,
+                    Message(
+                        "retired_not_restored",
+                        _RETIRED[kind],
+                        {"key": key, "date": existing.retired_at.astimezone(self.local_tz).date()},
+                    ),
+                )
+            )
+            return existing
+        changed = False
+        for name, value in values.items():
+            if getattr(existing, name) != value:
+                setattr(existing, name, value)
+                changed = True
+        if changed:
+            self.report.updated[kind] += 1
+        return existing
 
 
 def import_registry(
-    session: Session, rows: list[dict[str, str]], *, is_sample: bool = False
+    session: Session,
+    rows: list[dict[str, str]],
+    *,
+    is_sample: bool = False,
+    local_tz: dt.tzinfo = dt.UTC,
 ) -> ImportReport:
-    """Validate every row, then write all of them or none. Only flushes: the caller commits."""
+    """Validate every row, then write all of them or none. Only flushes: the caller commits.
+
+    ``local_tz`` is the zone in which the dates of notices are given (a record retired at 01:00
+    in Hà Nội was retired that day, not the day before in UTC).
+    """
     report = ImportReport(rows=len(rows))
     plan, errors = _validate(session, rows)
     if errors:
         report.errors = errors
         return report
+    write = _Writer(session, report, local_tz)
 
     companies = {c.code: c for c in session.scalars(sa.select(Company))}
-    for code, row in plan.companies.items():
-        values = {
-            "name": row["name"],
-            "name_key": search_key(row["name"]),
-            "tax_code": row.get("tax_code") or None,
-            "address": row.get("address", ""),
-            "province_code": normalise_province_code(row["province_code"])
-            if row.get("province_code")
-            else None,
-            "website": row.get("website", ""),
-            "is_sample": is_sample,
-            "retired_at": None,
-        }
-        _upsert(
-            session,
-            report,
+    for code, entry in plan.companies.items():
+        companies[code] = write.upsert(
             "company",
+            entry,
             companies.get(code),
             Company,
-            {"code": code, **values},
-            lambda obj, c=code: companies.__setitem__(c, obj),
+            {**entry.values, "is_sample": is_sample},
+            code,
         )
     session.flush()
 
     prefixes = {p.prefix: p for p in session.scalars(sa.select(CompanyPrefix))}
-    for prefix, row in plan.prefixes.items():
-        _upsert(
-            session,
-            report,
+    for prefix, entry in plan.prefixes.items():
+        write.upsert(
             "prefix",
+            entry,
             prefixes.get(prefix),
             CompanyPrefix,
-            {"prefix": prefix, "company_id": companies[row["company_code"]].id, "retired_at": None},
+            {"prefix": prefix, "company_id": companies[entry.row["company_code"]].id},
+            prefix,
         )
 
     brands = {(b.company_id, b.name_key): b for b in session.scalars(sa.select(Brand))}
-    for (code, key), row in plan.brands.items():
+    for (code, key), entry in plan.brands.items():
         company_id = companies[code].id
-        _upsert(
-            session,
-            report,
+        brands[(company_id, key)] = write.upsert(
             "brand",
+            entry,
             brands.get((company_id, key)),
             Brand,
-            {"company_id": company_id, "name": row["brand"], "name_key": key, "retired_at": None},
-            lambda obj, k=(company_id, key): brands.__setitem__(k, obj),
+            {"company_id": company_id, **entry.values},
+            entry.values["name"],
         )
     session.flush()
 
@@ -448,71 +487,49 @@ def import_registry(
         p.gtin: p
         for p in session.scalars(sa.select(Product).where(Product.gtin.in_(list(plan.products))))
     }
-    for gtin14, row in plan.products.items():
-        _upsert(
-            session,
-            report,
+    for gtin14, entry in plan.products.items():
+        code = entry.row["company_code"]
+        write.upsert(
             "product",
+            entry,
             products.get(gtin14),
             Product,
             {
-                "gtin": gtin14,
-                "name": row["name"],
-                "company_id": companies[row["company_code"]].id,
-                "brand_id": brand_id(row["company_code"], row.get("brand", "")),
-                "retired_at": None,
+                **entry.values,
+                "company_id": companies[code].id,
+                "brand_id": brand_id(code, entry.row.get("brand", "")),
             },
+            _typed_gtin(entry),
         )
 
     certifications = {
         (c.company_id, c.subject_key, c.programme.value, c.year): c
         for c in session.scalars(sa.select(Certification))
     }
-    for (code, subject_key, programme, year), cert in plan.certifications.items():
+    for (code, subject_key, programme, year), entry in plan.certifications.items():
         company_id = companies[code].id
-        row = cert["row"]
-        _upsert(
-            session,
-            report,
+        write.upsert(
             "certification",
+            entry,
             certifications.get((company_id, subject_key, programme, year)),
             Certification,
             {
+                **entry.values,
                 "company_id": company_id,
                 "subject_key": subject_key,
-                "brand_id": brand_id(code, row.get("brand", "")),
-                "programme": cert["programme"],
-                "year": year,
-                "stars": cert["stars"],
-                "valid_until": cert["valid_until"],
-                "evidence_ref": row.get("evidence_ref", ""),
+                "brand_id": brand_id(code, entry.row.get("brand", "")),
             },
+            Message(
+                "certification_of",
+                N_("%(programme)s %(year)s of %(code)s"),
+                {
+                    "programme": programme_name(entry.values["programme"]),
+                    "year": year,
+                    "code": code,
+                },
+            ),
         )
     session.flush()
+    report.notices.sort(key=lambda e: e.line)
     bump_registry_version(session)
     return report
-
-
-def _upsert(
-    session: Session,
-    report: ImportReport,
-    kind: str,
-    existing: Any,
-    model: Any,
-    values: dict[str, Any],
-    remember: Any = None,
-) -> None:
-    if existing is None:
-        obj = model(**values)
-        session.add(obj)
-        report.created[kind] += 1
-        if remember:
-            remember(obj)
-        return
-    changed = False
-    for key, value in values.items():
-        if getattr(existing, key) != value:
-            setattr(existing, key, value)
-            changed = True
-    if changed:
-        report.updated[kind] += 1

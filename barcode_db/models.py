@@ -37,6 +37,27 @@ PROGRAMME_NAMES: dict[Programme, str] = {
 }
 
 
+class CertificationStatus(enum.StrEnum):
+    """Where a certification stands on a given day."""
+
+    CURRENT = "current"
+    ENDED = "ended"  # past its valid_until
+    RETIRED = "retired"  # withdrawn by an administrator, whatever its dates say
+
+
+def certification_status(
+    *, valid_until: dt.date | None, retired: bool, today: dt.date
+) -> CertificationStatus:
+    """The one rule of whether a certification counts: verdicts, the snapshot, the public brand
+    pages and the admin pages all ask it (through :meth:`Certification.status` or
+    :meth:`barcode_db.registry.CertificationFact.status`)."""
+    if retired:
+        return CertificationStatus.RETIRED
+    if valid_until is not None and valid_until < today:
+        return CertificationStatus.ENDED
+    return CertificationStatus.CURRENT
+
+
 class Company(TimestampMixin, Base):
     __tablename__ = "company"
 
@@ -125,9 +146,19 @@ class Certification(TimestampMixin, Base):
     stars: Mapped[int | None]
     valid_until: Mapped[dt.date | None]
     evidence_ref: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Set when an administrator withdraws the certification; its dates stay as they were.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship(back_populates="certifications")
     brand: Mapped[Brand | None] = relationship()
+
+    def status(self, today: dt.date) -> CertificationStatus:
+        return certification_status(
+            valid_until=self.valid_until, retired=self.retired_at is not None, today=today
+        )
+
+    def is_current(self, today: dt.date) -> bool:
+        return self.status(today) is CertificationStatus.CURRENT
 
 
 class RegistryState(Base):
@@ -140,15 +171,50 @@ class RegistryState(Base):
     version: Mapped[int] = mapped_column(default=0)
 
 
+class RegistryAction(enum.StrEnum):
+    """What a registry event did (the values are stored: never rename them)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    RETIRE = "retire"
+    RESTORE = "restore"
+    IMPORT = "import"
+
+
+class RegistryEntity(enum.StrEnum):
+    """What kind of record a registry event is about (stored values)."""
+
+    COMPANY = "company"
+    PREFIX = "prefix"
+    BRAND = "brand"
+    PRODUCT = "product"
+    CERTIFICATION = "certification"
+    REGISTRY = "registry"  # a whole list, imported
+
+
+def _stored_enum(enum_class: type[enum.StrEnum]) -> sa.Enum:
+    """A closed vocabulary stored as its plain values in a VARCHAR(20), no database enum."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
 class RegistryEvent(Base):
-    """The audit trail of the registry: who changed which record, when, and how."""
+    """The audit trail of the registry: who changed which record, when, and how.
+
+    Written by :func:`barcode_db.admin.record_change` only; nothing reads state back from it.
+    """
 
     __tablename__ = "registry_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(sa.String(120))
-    action: Mapped[str] = mapped_column(sa.String(20))  # create, update, retire, restore, import
-    entity: Mapped[str] = mapped_column(sa.String(20))  # company, prefix, brand, product, ...
+    action: Mapped[RegistryAction] = mapped_column(_stored_enum(RegistryAction))
+    entity: Mapped[RegistryEntity] = mapped_column(_stored_enum(RegistryEntity))
     entity_id: Mapped[int | None]
     #: What changed: {"field": [before, after]} for updates, the values for creations.
     changes: Mapped[dict[str, object]] = mapped_column(sa.JSON, default=dict)

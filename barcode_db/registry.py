@@ -21,7 +21,14 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session, selectinload
 
 from barcode_db.matching import BrandEntry, BrandMatcher
-from barcode_db.models import Company, Product, Programme, RegistryState
+from barcode_db.models import (
+    CertificationStatus,
+    Company,
+    Product,
+    Programme,
+    RegistryState,
+    certification_status,
+)
 from barcode_db.textkey import match_key
 
 #: A GS1 Vietnam company prefix is 893 plus 4 to 7 digits.
@@ -36,9 +43,14 @@ class CertificationFact:
     valid_until: dt.date | None
     evidence_ref: str
     brand: str | None  # None when the whole company holds it
+    #: Withdrawn by an administrator: never current, and not shown to shoppers.
+    retired: bool = False
+
+    def status(self, today: dt.date) -> CertificationStatus:
+        return certification_status(valid_until=self.valid_until, retired=self.retired, today=today)
 
     def is_current(self, today: dt.date) -> bool:
-        return self.valid_until is None or self.valid_until >= today
+        return self.status(today) is CertificationStatus.CURRENT
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,7 @@ def load_snapshot(session: Session) -> RegistrySnapshot:
                         valid_until=c.valid_until,
                         evidence_ref=c.evidence_ref,
                         brand=brand_names.get(c.brand_id) if c.brand_id else None,
+                        retired=c.retired_at is not None,
                     )
                     for c in company.certifications
                 ),

@@ -27,3 +27,15 @@ def match_key(text: str) -> str:
 def nfc(text: str) -> str:
     """Text as stored: Unicode NFC, outer spaces trimmed."""
     return unicodedata.normalize("NFC", text).strip()
+
+
+#: The escape character of :func:`like_pattern`: pass it as ``.like(pattern, escape=LIKE_ESCAPE)``.
+LIKE_ESCAPE = "\\"
+
+
+def like_pattern(text: str) -> str:
+    """A SQL LIKE pattern for "contains ``text``": ``%`` and ``_`` in the text match themselves.
+
+    Use with ``escape=LIKE_ESCAPE`` (a backslash)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

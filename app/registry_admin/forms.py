@@ -1,5 +1,10 @@
 """Registry admin forms. Labels are msgids translated when the form is built (lazy_gettext).
 
+The forms carry text as typed and check nothing of it: the rules are the registry's
+(:mod:`barcode_db.registry_rules`, the same for the importer), and a refusal's problems are shown
+under the fields they are about. The lengths the inputs allow (``maxlength``) are the model
+columns' (``LIMITS``).
+
 The app's CSRFProtect checks the token of every POST before any view runs, and the company page
 holds many small forms; so these forms do not check it again, and templates write the token as a
 plain hidden input (``csrf_token()``) without an id.
@@ -10,10 +15,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import DateInput
 
 from barcode_db.models import PROGRAMME_NAMES, Programme
+from barcode_db.registry_rules import LIMITS
 
 
 class _Form(FlaskForm):
@@ -21,34 +28,36 @@ class _Form(FlaskForm):
         csrf = False  # checked by CSRFProtect for every POST
 
 
+def _max(record: str, field: str) -> dict[str, int]:
+    return {"maxlength": LIMITS[record][field]}
+
+
 class CompanyForm(_Form):
     code = StringField(
         lazy_gettext("Company code (the association’s own key)"),
-        validators=[InputRequired(), Length(max=40)],
+        render_kw={**_max("company", "code"), "autocomplete": "off"},
     )
-    name = StringField(lazy_gettext("Company name"), validators=[InputRequired(), Length(max=300)])
-    tax_code = StringField(lazy_gettext("Tax code"), validators=[Optional(), Length(max=14)])
-    address = StringField(lazy_gettext("Address"), validators=[Optional(), Length(max=500)])
+    name = StringField(lazy_gettext("Company name"), render_kw=_max("company", "name"))
+    tax_code = StringField(
+        lazy_gettext("Tax code"),
+        render_kw={**_max("company", "tax_code"), "inputmode": "numeric", "autocomplete": "off"},
+    )
+    address = StringField(lazy_gettext("Address"), render_kw=_max("company", "address"))
     province_code = SelectField(lazy_gettext("Province"), validate_choice=False)
-    website = StringField(lazy_gettext("Website"), validators=[Optional(), Length(max=300)])
+    website = StringField(lazy_gettext("Website"), render_kw=_max("company", "website"))
 
 
 class PrefixForm(_Form):
-    prefix = StringField(
-        lazy_gettext("GS1 company prefix (893 and 4 to 7 more digits)"),
-        validators=[InputRequired(), Length(max=20)],
-    )
+    prefix = StringField(lazy_gettext("GS1 company prefix (893 and 4 to 7 more digits)"))
 
 
 class BrandForm(_Form):
-    name = StringField(lazy_gettext("Brand name"), validators=[InputRequired(), Length(max=200)])
+    name = StringField(lazy_gettext("Brand name"), render_kw=_max("brand", "name"))
 
 
 class ProductForm(_Form):
-    gtin = StringField(
-        lazy_gettext("Barcode number (GTIN)"), validators=[InputRequired(), Length(max=64)]
-    )
-    name = StringField(lazy_gettext("Product name"), validators=[InputRequired(), Length(max=300)])
+    gtin = StringField(lazy_gettext("Barcode number (GTIN)"))
+    name = StringField(lazy_gettext("Product name"), render_kw=_max("product", "name"))
     brand_id = SelectField(lazy_gettext("Brand"), validate_choice=False)
 
 
@@ -58,19 +67,19 @@ def _programme_choices() -> list[SelectChoice]:
 
 class CertificationForm(_Form):
     programme = SelectField(
-        lazy_gettext("Programme"), choices=_programme_choices, validators=[InputRequired()]
+        lazy_gettext("Programme"), choices=_programme_choices, validate_choice=False
     )
-    year = IntegerField(
-        lazy_gettext("Year"), validators=[InputRequired(), NumberRange(min=1990, max=2100)]
-    )
+    year = StringField(lazy_gettext("Year"), render_kw={"inputmode": "numeric"})
     stars = SelectField(
         lazy_gettext("OCOP stars"),
         choices=[SelectChoice("", "—")] + [SelectChoice(s, s) for s in ("3", "4", "5")],
+        validate_choice=False,
     )
-    valid_until = DateField(lazy_gettext("Valid until"), validators=[Optional()])
+    #: A date input (YYYY-MM-DD as browsers send it), read by the rules like the list's column.
+    valid_until = StringField(lazy_gettext("Valid until"), widget=DateInput())
     evidence_ref = StringField(
         lazy_gettext("Evidence (decision number, document)"),
-        validators=[Optional(), Length(max=300)],
+        render_kw=_max("certification", "evidence_ref"),
     )
     brand_id = SelectField(lazy_gettext("Brand (empty: the whole company)"), validate_choice=False)
 

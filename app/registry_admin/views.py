@@ -2,9 +2,11 @@
 certifications and audit history, with forms to add, edit, retire and restore them; import of the
 association's list (CSV or XLSX) with a preview first.
 
-Every change goes through :mod:`barcode_db.admin`, which writes the audit event and bumps the
-registry version, so verdicts change at once. Errors re-render the page with the message (400);
-successes redirect (303) with a flash message.
+Every change goes through :mod:`barcode_db.admin`, which cleans the values by the registry's rules
+(the importer's too), writes the audit event and bumps the registry version, so verdicts change
+at once. Each change is one unit of work (:mod:`app.unit_of_work`): a refusal re-renders the page
+with its problems under the fields they are about (400, or 409 for a clash with a change made
+meanwhile); successes redirect (303) with a flash message.
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 
 from app.auth.access import TRIAGE_ROLES, roles_required
-from app.clock import local_today, utc_now
+from app.clock import LOCAL_TZ, local_today, utc_now
 from app.errors import handle_http_error
 from app.extensions import db
 from app.i18n import render_message
@@ -41,20 +43,22 @@ from app.registry_admin.forms import (
     PrefixForm,
     ProductForm,
 )
+from app.unit_of_work import transactional, unit_of_work
 from barcode_db import admin
-from barcode_db.admin import MAX_UPLOAD_BYTES, RegistryRefused
-from barcode_db.importer import RECORD_KINDS, RowError
-from barcode_db.messages import N_
+from barcode_db.areas import provinces
+from barcode_db.importer import ImportReport
+from barcode_db.messages import N_, Refusal
 from barcode_db.models import (
     Brand,
     Certification,
     Company,
     CompanyPrefix,
     Product,
+    RegistryAction,
     RegistryEvent,
 )
-from barcode_db.provinces import provinces
-from barcode_db.textkey import match_key, search_key
+from barcode_db.registry_files import MAX_UPLOAD_BYTES, RECORD_KINDS, RowError, read_upload
+from barcode_db.textkey import LIKE_ESCAPE, like_pattern, match_key, search_key
 
 PER_PAGE = 50
 #: The request bodies of the import: the file and its multipart envelope; the file again as
@@ -98,6 +102,7 @@ FIELD_NAMES = {
     "rows": N_("Rows"),
     "created": N_("Created"),
     "updated": N_("Updated"),
+    "not_restored": N_("Retired, left as they were"),
     "sha256": "SHA-256",
 }
 KIND_NAMES = {
@@ -166,30 +171,32 @@ def _changed(
     *,
     success: str,
     target: str | Callable[[Any], str],
-    on_error: Callable[[str, int], ResponseReturnValue],
+    on_error: Callable[[Refusal], ResponseReturnValue],
 ) -> ResponseReturnValue:
-    """Run a registry change and commit it; a refusal re-renders the page with its reason.
+    """Run a registry change as one unit of work; a refusal re-renders the page with it.
 
     ``target`` is where to go after success, or a function of the operation's result giving it.
     """
     try:
-        result = operation()
-        db.session.commit()
-    except RegistryRefused as refused:
-        db.session.rollback()
-        return on_error(render_message(refused.message), 400)
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        return on_error(_conflict_message(), 409)
+        with unit_of_work():
+            result = operation()
+    except Refusal as refusal:
+        return on_error(refusal)
     flash(success, "success")
     return redirect(target(result) if callable(target) else target, 303)
 
 
-def _conflict_message() -> str:
-    return gettext(
-        "Someone changed the registry at the same time; nothing was saved. "
-        "Please check the page and try again."
-    )
+def _problems_on(form: Any, refusal: Refusal) -> str | None:
+    """Put a refusal's problems under the form's fields they are about; return the others (the
+    record as a whole, a clash with another change) as the text of the page's error box."""
+    problems = getattr(refusal, "problems", None) or {"": refusal.message}
+    elsewhere = []
+    for name, message in problems.items():
+        if name and form is not None and name in form:
+            form[name].errors = [*form[name].errors, render_message(message)]
+        else:
+            elsewhere.append(render_message(message))
+    return " ".join(elsewhere) or None
 
 
 def display_gtin(gtin14: str) -> str:
@@ -207,19 +214,16 @@ def _get_or_404(model: type[Any], item_id: int) -> Any:
 # --- companies ------------------------------------------------------------------------------------
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _search(query: str) -> sa.ColumnElement[bool]:
     """Companies whose name, code or brand contain the query (diacritics-insensitive), or whose
     tax code, prefix or product number it gives."""
-    name = f"%{_escape_like(search_key(query))}%"
-    brand = f"%{_escape_like(match_key(query))}%"
+    brand = like_pattern(match_key(query))
     conditions = [
-        Company.name_key.like(name, escape="\\"),
-        Company.code.ilike(f"%{_escape_like(query)}%", escape="\\"),
-        Company.id.in_(sa.select(Brand.company_id).where(Brand.name_key.like(brand, escape="\\"))),
+        Company.name_key.like(like_pattern(search_key(query)), escape=LIKE_ESCAPE),
+        Company.code.ilike(like_pattern(query), escape=LIKE_ESCAPE),
+        Company.id.in_(
+            sa.select(Brand.company_id).where(Brand.name_key.like(brand, escape=LIKE_ESCAPE))
+        ),
     ]
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) >= 3 and len(digits) == len(query.replace(" ", "").replace("-", "")):
@@ -289,15 +293,15 @@ def company_new() -> ResponseReturnValue:
     form.province_code.choices = _province_choices()
     if request.method == "GET":
         return _company_form_page(form, None)
-    if not form.validate():
-        return _company_form_page(form, None, status=400)
     return _changed(
         lambda: admin.create_company(
             db.session, _company_fields(form), actor=_actor(), now=utc_now()
         ),
         success=gettext("The company was added."),
         target=lambda company: url_for(".company", company_id=company.id),
-        on_error=lambda error, status: _company_form_page(form, None, error=error, status=status),
+        on_error=lambda refusal: _company_form_page(
+            form, None, error=_problems_on(form, refusal), status=refusal.status
+        ),
     )
 
 
@@ -309,16 +313,14 @@ def company_edit(company_id: int) -> ResponseReturnValue:
     form.province_code.choices = _province_choices()
     if request.method == "GET":
         return _company_form_page(form, company)
-    if not form.validate():
-        return _company_form_page(form, company, status=400)
     return _changed(
         lambda: admin.update_company(
             db.session, company, _company_fields(form), actor=_actor(), now=utc_now()
         ),
         success=gettext("The company was saved."),
         target=url_for(".company", company_id=company_id),
-        on_error=lambda error, status: _company_form_page(
-            form, company, error=error, status=status
+        on_error=lambda refusal: _company_form_page(
+            form, company, error=_problems_on(form, refusal), status=refusal.status
         ),
     )
 
@@ -355,8 +357,6 @@ def _company_page(
             .order_by(Product.gtin)
         )
     )
-    today = local_today()
-    restorable = admin.retired_certifications(db.session, company.certifications)
     return render_template(
         "registry_admin/company.html",
         company=company,
@@ -368,9 +368,7 @@ def _company_page(
         cert_form=cert_form,
         action_form=ActionForm(formdata=None),
         provinces=provinces(),
-        today=today,
-        is_current=admin.certification_is_current,
-        restorable=restorable,
+        today=local_today(),
         error=error,
         error_at=error_at,
     ), status
@@ -391,17 +389,15 @@ def _add(
 ) -> ResponseReturnValue:
     """Handle one of the company page's add forms."""
     company: Company = _get_or_404(Company, company_id)
-    if not form.validate():
-        return _company_page(company, status=400, error_at=kind, forms={kind: form})
     target = url_for(".company", company_id=company_id, _anchor=kind)
     return _changed(
         lambda: operation(company),
         success=success,
         target=target,
-        on_error=lambda error, status: _company_page(
+        on_error=lambda refusal: _company_page(
             _get_or_404(Company, company_id),
-            status=status,
-            error=error,
+            status=refusal.status,
+            error=_problems_on(form, refusal),
             error_at=kind,
             forms={kind: form},
         ),
@@ -466,9 +462,9 @@ def product_add(company_id: int) -> ResponseReturnValue:
 def _certification_fields(form: CertificationForm) -> admin.CertificationFields:
     return admin.CertificationFields(
         programme=form.programme.data or "",
-        year=form.year.data if form.year.data is not None else "",
-        stars=form.stars.data or None,
-        valid_until=form.valid_until.data,
+        year=form.year.data or "",
+        stars=form.stars.data or "",
+        valid_until=form.valid_until.data or "",
         evidence_ref=form.evidence_ref.data or "",
         brand_id=_brand_id(form.brand_id.data),
     )
@@ -498,6 +494,14 @@ def _edit_page(
     return render_template(template, form=form, row=row, company=row.company, error=error), status
 
 
+def _edit_refused(template: str, form: Any, row: Any) -> Callable[[Refusal], ResponseReturnValue]:
+    def show(refusal: Refusal) -> ResponseReturnValue:
+        error = _problems_on(form, refusal)
+        return _edit_page(template, form, row, error=error, status=refusal.status)
+
+    return show
+
+
 @blueprint.route("/brands/<int:brand_id>/edit", methods=["GET", "POST"])
 @roles_required(*TRIAGE_ROLES)
 def brand_edit(brand_id: int) -> ResponseReturnValue:
@@ -506,15 +510,13 @@ def brand_edit(brand_id: int) -> ResponseReturnValue:
     page = "registry_admin/brand_form.html"
     if request.method == "GET":
         return _edit_page(page, form, brand)
-    if not form.validate():
-        return _edit_page(page, form, brand, status=400)
     return _changed(
         lambda: admin.rename_brand(
             db.session, brand, form.name.data or "", actor=_actor(), now=utc_now()
         ),
         success=gettext("The brand was saved."),
         target=url_for(".company", company_id=brand.company_id, _anchor="brand"),
-        on_error=lambda error, status: _edit_page(page, form, brand, error=error, status=status),
+        on_error=_edit_refused(page, form, brand),
     )
 
 
@@ -537,15 +539,13 @@ def product_edit(product_id: int) -> ResponseReturnValue:
     page = "registry_admin/product_form.html"
     if request.method == "GET":
         return _edit_page(page, form, product)
-    if not form.validate():
-        return _edit_page(page, form, product, status=400)
     return _changed(
         lambda: admin.update_product(
             db.session, product, _product_fields(form), actor=_actor(), now=utc_now()
         ),
         success=gettext("The product was saved."),
         target=url_for(".company", company_id=product.company_id, _anchor="product"),
-        on_error=lambda error, status: _edit_page(page, form, product, error=error, status=status),
+        on_error=_edit_refused(page, form, product),
     )
 
 
@@ -571,15 +571,13 @@ def certification_edit(certification_id: int) -> ResponseReturnValue:
     page = "registry_admin/certification_form.html"
     if request.method == "GET":
         return _edit_page(page, form, cert)
-    if not form.validate():
-        return _edit_page(page, form, cert, status=400)
     return _changed(
         lambda: admin.update_certification(
             db.session, cert, _certification_fields(form), actor=_actor(), now=utc_now()
         ),
         success=gettext("The certification was saved."),
         target=url_for(".company", company_id=cert.company_id, _anchor="certification"),
-        on_error=lambda error, status: _edit_page(page, form, cert, error=error, status=status),
+        on_error=_edit_refused(page, form, cert),
     )
 
 
@@ -597,27 +595,18 @@ def set_state(kind: str, item_id: int, action: str) -> ResponseReturnValue:
     company_id = row.id if isinstance(row, Company) else row.company_id
     actor, now = _actor(), utc_now()
 
-    def change() -> None:
-        if isinstance(row, Certification):
-            if action == "retire":
-                admin.retire_certification(
-                    db.session, row, today=local_today(), actor=actor, now=now
-                )
-            else:
-                admin.restore_certification(db.session, row, actor=actor, now=now)
-        elif action == "retire":
-            admin.retire(db.session, row, actor=actor, now=now)
-        else:
-            admin.restore(db.session, row, actor=actor, now=now)
+    change = admin.retire if action == "retire" else admin.restore
 
     return _changed(
-        change,
+        lambda: change(db.session, row, actor=actor, now=now),
         success=gettext("Retired: verdicts no longer count it.")
         if action == "retire"
         else gettext("Restored: verdicts count it again."),
         target=url_for(".company", company_id=company_id),
-        on_error=lambda error, status: _company_page(
-            _get_or_404(Company, company_id), status=status, error=error
+        on_error=lambda refusal: _company_page(
+            _get_or_404(Company, company_id),
+            status=refusal.status,
+            error=render_message(refusal.message),
         ),
     )
 
@@ -641,7 +630,7 @@ def _import_page(
 ) -> ResponseReturnValue:
     events = db.session.scalars(
         sa.select(RegistryEvent)
-        .where(RegistryEvent.action == "import")
+        .where(RegistryEvent.action == RegistryAction.IMPORT)
         .order_by(RegistryEvent.id.desc())
         .limit(10)
     )
@@ -654,14 +643,17 @@ def _import_page(
     ), status
 
 
+def _import_refused(refusal: Refusal) -> ResponseReturnValue:
+    """The database refused the import at the end (a clash with a change made meanwhile)."""
+    return _import_page(error=render_message(refusal.message), status=refusal.status)
+
+
 def _preview_page(
     data: bytes,
     filename: str,
     errors: list[RowError],
     *,
-    created: dict[str, int] | None = None,
-    updated: dict[str, int] | None = None,
-    rows: int = 0,
+    report: ImportReport | None = None,
 ) -> ResponseReturnValue:
     ok = not errors
     confirm = ConfirmImportForm(
@@ -675,9 +667,10 @@ def _preview_page(
         filename=filename,
         size=len(data),
         sha256=confirm.sha256.data,
-        rows=rows,
-        created=created or {},
-        updated=updated or {},
+        rows=report.rows if report else 0,
+        created=dict(report.created) if report else {},
+        updated=dict(report.updated) if report else {},
+        notices=report.notices if report else [],
         kinds=RECORD_KINDS,
         kind_names=KIND_NAMES,
         errors=errors,
@@ -688,6 +681,7 @@ def _preview_page(
 
 @blueprint.route("/import", methods=["GET", "POST"])
 @roles_required(*TRIAGE_ROLES)
+@transactional(on_refusal=_import_refused)
 def import_upload() -> ResponseReturnValue:
     """Upload a list and see what importing it would do; nothing is written."""
     if request.method == "GET":
@@ -699,25 +693,18 @@ def import_upload() -> ResponseReturnValue:
     if len(data) > MAX_UPLOAD_BYTES:
         return _import_page(error=_too_large_message(), status=413)
     filename = PurePath((form.file.data.filename or "").replace("\\", "/")).name[:200]
-    rows, errors = admin.read_upload(data)
+    rows, errors = read_upload(data)
     if errors:
         return _preview_page(data, filename, errors)
-    report = admin.import_preview(db.session, rows)
-    db.session.rollback()
-    return _preview_page(
-        data,
-        filename,
-        report.errors,
-        created=dict(report.created),
-        updated=dict(report.updated),
-        rows=report.rows,
-    )
+    report = admin.import_preview(db.session, rows, local_tz=LOCAL_TZ)
+    return _preview_page(data, filename, report.errors, report=report)
 
 
 @blueprint.post("/import/confirm")
 @roles_required(*TRIAGE_ROLES)
+@transactional(on_refusal=_import_refused)
 def import_confirm() -> ResponseReturnValue:
-    """Import the previewed file: all its rows or none."""
+    """Import the previewed file: all its rows or none (an error response rolls back)."""
     form = ConfirmImportForm()
     if not form.validate():
         return _import_page(
@@ -737,18 +724,13 @@ def import_confirm() -> ResponseReturnValue:
             error=gettext("The file changed after its preview; upload it again."), status=400
         )
     filename = form.filename.data or ""
-    rows, errors = admin.read_upload(data)
+    rows, errors = read_upload(data)
     if errors:
         return _preview_page(data, filename, errors)
-    try:
-        report = admin.import_rows(db.session, rows, actor=_actor(), now=utc_now(), sha256=sha256)
-        if report.ok:
-            db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        return _import_page(error=_conflict_message(), status=409)
+    report = admin.import_rows(
+        db.session, rows, actor=_actor(), now=utc_now(), sha256=sha256, local_tz=LOCAL_TZ
+    )
     if not report.ok:
-        db.session.rollback()
         return _preview_page(data, filename, report.errors)
     flash(
         gettext(
@@ -760,4 +742,13 @@ def import_confirm() -> ResponseReturnValue:
         ),
         "success",
     )
+    if report.notices:
+        flash(
+            ngettext(
+                "%(num)d retired record in the list was left retired.",
+                "%(num)d retired records in the list were left retired.",
+                len(report.notices),
+            ),
+            "info",
+        )
     return redirect(url_for(".index"), 303)

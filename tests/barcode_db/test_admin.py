@@ -11,17 +11,15 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from barcode_db import admin
+from barcode_db import admin, registry_files
 from barcode_db.admin import (
     CertificationFields,
     CompanyFields,
     ProductFields,
     RegistryRefused,
     import_preview,
-    read_upload,
-    read_xlsx_rows,
 )
-from barcode_db.importer import COLUMNS, import_registry, read_rows
+from barcode_db.importer import import_registry
 from barcode_db.models import (
     Brand,
     Certification,
@@ -32,6 +30,7 @@ from barcode_db.models import (
     RegistryEvent,
 )
 from barcode_db.registry import fetch_registry_version, load_snapshot
+from barcode_db.registry_files import COLUMNS, read_rows, read_upload, read_xlsx_rows
 from tests.support.factories import with_check_digit
 
 NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
@@ -336,7 +335,7 @@ def test_ocop_stars_and_one_certification_per_programme_and_year(db_session, acm
     assert events(db_session)[-1].changes["programme"] == [None, "ocop"]
 
 
-def test_retiring_a_certification_ends_it_and_restoring_puts_its_end_back(db_session, acme) -> None:
+def test_retiring_a_certification_takes_it_out_and_keeps_its_dates(db_session, acme) -> None:
     cert = admin.add_certification(
         db_session,
         acme,
@@ -344,16 +343,32 @@ def test_retiring_a_certification_ends_it_and_restoring_puts_its_end_back(db_ses
         **WHO,
     )
     assert load_snapshot(db_session).company(acme.id).certifications[0].is_current(TODAY)
-    admin.retire_certification(db_session, cert, today=TODAY, **WHO)
-    assert cert.valid_until == TODAY - dt.timedelta(days=1)
+    admin.retire(db_session, cert, **WHO)
+    assert (cert.retired_at, cert.valid_until) == (NOW, dt.date(2027, 12, 31))
     [fact] = load_snapshot(db_session).company(acme.id).certifications
     assert not fact.is_current(TODAY)
-    assert refused(admin.retire_certification, db_session, cert, today=TODAY, **WHO) == (
-        "already_retired"
+    assert refused(admin.retire, db_session, cert, **WHO) == "already_retired"
+    admin.restore(db_session, cert, **WHO)
+    assert (cert.retired_at, cert.valid_until) == (None, dt.date(2027, 12, 31))
+    assert load_snapshot(db_session).company(acme.id).certifications[0].is_current(TODAY)
+    assert refused(admin.restore, db_session, cert, **WHO) == "not_retired"
+    retire_event, restore_event = events(db_session)[-2:]
+    assert (retire_event.action, retire_event.entity, retire_event.entity_id) == (
+        "retire",
+        "certification",
+        cert.id,
     )
-    admin.restore_certification(db_session, cert, **WHO)
-    assert cert.valid_until == dt.date(2027, 12, 31)
-    assert refused(admin.restore_certification, db_session, cert, **WHO) == "not_retired"
+    assert restore_event.changes == {"retired_at": [NOW.isoformat(), None]}
+
+
+def test_restoring_a_certification_reads_nothing_from_the_audit_trail(db_session, acme) -> None:
+    cert = admin.add_certification(
+        db_session, acme, CertificationFields(programme="hvnclc", year=2025), **WHO
+    )
+    admin.retire(db_session, cert, **WHO)
+    db_session.execute(sa.delete(RegistryEvent))  # the audit trail holds no state
+    admin.restore(db_session, cert, **WHO)
+    assert cert.retired_at is None and cert.is_current(TODAY)
 
 
 def test_updating_a_certification(db_session, acme) -> None:
@@ -531,7 +546,7 @@ def test_a_broken_workbook_gives_an_error_not_an_exception(data) -> None:
 
 
 def test_too_large_files_are_refused_before_reading() -> None:
-    big = b"PK\x03\x04" + bytes(admin.MAX_UPLOAD_BYTES)
+    big = b"PK\x03\x04" + bytes(registry_files.MAX_UPLOAD_BYTES)
     assert [e.message.code for e in read_xlsx_rows(big)[1]] == ["file_too_large"]
     assert [e.message.code for e in read_upload(big)[1]] == ["file_too_large"]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 
 from barcode_db.importer import import_registry, read_rows
@@ -124,3 +127,81 @@ def test_retired_rows_leave_the_snapshot(db_session) -> None:
     brand.retired_at = sa.func.now()
     db_session.flush()
     assert load_snapshot(db_session).matcher.match("Sao Mai").entry is None
+
+
+# --- the rules the admin pages apply, and retired records ------------------------------------------
+
+NOW = dt.datetime(2026, 11, 26, 20, 30, tzinfo=dt.UTC)  # 27/11/2026 03:30 in Hà Nội
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def test_a_name_longer_than_its_column_is_a_bad_row_not_a_database_error(db_session) -> None:
+    report = run_import(db_session, HEADER + f"company,ACME,{'C' * 400},,,79,,,,,,,,,\n")
+    assert [(e.line, e.column, e.message.code) for e in report.errors] == [(2, "name", "too_long")]
+    assert report.errors[0].message.render() == (
+        f"“{'C' * 30}…” is too long: at most 300 characters."
+    )
+    assert count(db_session, Company) == 0
+
+
+def test_values_another_company_holds_are_refused(db_session) -> None:
+    run_import(db_session, GOOD)
+    other = HEADER + (
+        "company,OTHER,Công ty Khác,0312345678,,,,,,,,,,,\n"  # ACME's tax code
+        "company,THIRD,Công ty Ba,0399999999,,,,,,,,,,,\n"  # fine
+        "product,OTHER,Tên khác,,,,,,,8930001000018,,,,,\n"  # ACME's product
+    )
+    rows, _ = read_rows(other)
+    report = import_registry(db_session, rows)
+    assert [(e.line, e.column, e.message.code) for e in report.errors] == [
+        (2, "tax_code", "tax_code_taken"),
+        (4, "gtin", "gtin_taken"),
+    ]
+    assert report.errors[1].message.render() == (
+        "GTIN 8930001000018 is already listed: “Nước mắm Sao Mai 500 ml” of company ACME."
+    )
+
+
+def retire_everything(session) -> None:
+    for model in (Company, CompanyPrefix, Brand, Product, Certification):
+        for row in session.scalars(sa.select(model)):
+            row.retired_at = NOW
+    session.flush()
+
+
+def test_an_import_never_brings_back_what_an_administrator_retired(db_session) -> None:
+    run_import(db_session, GOOD)
+    retire_everything(db_session)
+    changed = GOOD.replace("Nước mắm Sao Mai 500 ml", "Nước mắm 1 lít").replace(
+        "Số 1 đường A", "Số 2"
+    )
+    rows, _ = read_rows(changed)
+    report = import_registry(db_session, rows, local_tz=HANOI)
+    assert report.ok
+    assert (report.created, report.updated) == ({}, {})
+    for model in (Company, CompanyPrefix, Brand, Product, Certification):
+        assert db_session.scalar(sa.select(sa.func.count()).where(model.retired_at.is_(None))) == 0
+    assert db_session.scalar(sa.select(Product.name)) == "Nước mắm Sao Mai 500 ml"  # untouched
+    snapshot = load_snapshot(db_session)
+    assert snapshot.owner_of("08930001000018") is None
+    assert [(n.line, n.message.code) for n in report.notices] == [
+        (line, "retired_not_restored") for line in range(2, 8)
+    ]
+    assert report.notices[0].message.render() == (
+        "Company ACME was retired by an administrator on 27/11/2026; not restored (an "
+        "administrator can restore it on its page)."
+    )
+    assert "Certification High-quality Vietnamese goods (HVNCLC) 2025 of ACME was retired" in (
+        report.notices[4].message.render()
+    )
+
+
+def test_new_rows_under_a_retired_company_are_added_and_it_stays_retired(db_session) -> None:
+    run_import(db_session, GOOD)
+    company = db_session.scalar(sa.select(Company))
+    company.retired_at = NOW
+    db_session.flush()
+    report = run_import(db_session, GOOD + "brand,ACME,,,,,,,Hồng Hà,,,,,,\n")
+    assert report.ok and report.created == {"brand": 1}
+    assert [n.line for n in report.notices] == [2]
+    assert company.retired_at == NOW
