@@ -12,12 +12,17 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
+from app.clock import LOCAL_TZ, utc_now
 from app.extensions import db
 from app.i18n import render_message
-from barcode_db.importer import ImportReport, import_registry, read_rows
+from app.unit_of_work import commit
+from barcode_db import admin
+from barcode_db.areas import is_commune_of, province_names
+from barcode_db.importer import ImportReport
+from barcode_db.messages import Refusal
 from barcode_db.models import Company
+from barcode_db.registry_files import read_rows
 from complaints.accounts import Role, User
-from complaints.areas import is_commune_of, province_names
 
 registry_cli = AppGroup("registry", help="The trusted-brand registry.")
 
@@ -32,16 +37,32 @@ def _print_report(report: ImportReport, lang: str) -> None:
         created = ", ".join(f"{n} {k}" for k, n in sorted(report.created.items())) or "none"
         updated = ", ".join(f"{n} {k}" for k, n in sorted(report.updated.items())) or "none"
         click.echo(f"Imported {report.rows} row(s). Created: {created}. Updated: {updated}.")
+        if report.notices:
+            click.echo(f"{len(report.notices)} retired record(s) left retired:")
+            for notice in report.notices:
+                click.echo(f"  line {notice.line}: {render_message(notice.message)}")
 
 
 def _import(text: str, *, sample: bool, lang: str) -> ImportReport:
+    """Import a list as the admin's import page does (audited), and commit it or nothing."""
     rows, errors = read_rows(text)
     if errors:
         report = ImportReport(errors=errors)
     else:
-        report = import_registry(db.session, rows, is_sample=sample)
+        report = admin.import_rows(
+            db.session,
+            rows,
+            actor=admin.COMMAND_LINE,
+            now=utc_now(),
+            is_sample=sample,
+            local_tz=LOCAL_TZ,
+        )
     if report.ok:
-        db.session.commit()
+        try:
+            commit()
+        except Refusal as refused:
+            with force_locale(lang):
+                raise click.ClickException(render_message(refused.message)) from refused
     else:
         db.session.rollback()
     _print_report(report, lang)

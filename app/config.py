@@ -32,6 +32,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ("vi", "en"),
+        # The JSON API's OpenAPI document (flask-smorest, generated from app/api/schemas.py).
+        "API_TITLE": "Hàng Việt verification API",
+        "API_VERSION": "1.0.0",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "PHOTO_VERIFY_RATE_LIMIT": "30 per minute;300 per day",

@@ -13,9 +13,12 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    """Vietnamese first: ``?lang=``, then the reader's saved choice, then Vietnamese."""
+    """Vietnamese first: ``?lang=``, then the reader's saved choice (not for the API), then
+    Vietnamese."""
     languages = current_app.config["LANGUAGES"]
-    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+    # The JSON API takes no cookies: its language is the request's ?lang= alone.
+    saved = None if request.path.startswith("/api/") else request.cookies.get(LANG_COOKIE)
+    for candidate in (request.args.get("lang"), saved):
         if candidate in languages:
             return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import local_today, utc_now
 from app.extensions import db, history_cache, limiter, registry_cache
+from app.unit_of_work import unit_of_work
 from barcode_db.decode import (
     DEFAULT_WORK_BUDGET,
     BarcodeReading,
@@ -27,10 +28,19 @@ from barcode_db.gtin import ParsedCode, parse_code
 from barcode_db.images import load_image
 from barcode_db.label import LabelReading, OcrUnavailable, label_claims, read_label
 from barcode_db.label_text import country_code
-from barcode_db.messages import N_, Message
+from barcode_db.messages import N_, Message, Refusal
 from barcode_db.prefixes import default_table
 from barcode_db.registry import RegistrySnapshot
-from barcode_db.verdict import History, LabelClaims, Level, Reason, Tone, Verdict, verdict_for
+from barcode_db.verdict import (
+    SUSPECT_LEVELS,
+    History,
+    LabelClaims,
+    Level,
+    Reason,
+    Tone,
+    Verdict,
+    verdict_for,
+)
 from complaints.operations import record_signal
 
 
@@ -340,8 +350,9 @@ def _without_number(lead: Reason, claims: LabelClaims) -> Verdict:
     )
 
 
-#: Suspect verifications worth a signal; UNKNOWN only counts for photos (a label with no code).
-SIGNAL_LEVELS = frozenset({Level.INVALID, Level.LOOKALIKE, Level.MISMATCH, Level.REPORTED})
+#: Suspect verifications worth a signal: the verdict's suspect levels (UNKNOWN only counts for
+#: photos, a label with no code). An alias kept for app/api/views.py; use SUSPECT_LEVELS.
+SIGNAL_LEVELS = SUSPECT_LEVELS
 #: How many signals one client may leave: enough for a shopper, not for a flood.
 SIGNAL_CAP = parse_limit("30/hour")
 
@@ -349,30 +360,29 @@ SIGNAL_CAP = parse_limit("30/hour")
 def record_signal_for(result: Verification, *, from_photo: bool) -> bool:
     """Record an anonymous signal for a suspect verification, capped per client.
 
-    Returns whether a signal was recorded. Commits on its own: a signal is a side record, and
-    failing to store it must not fail the verification the shopper asked for.
+    Returns whether a signal was recorded. A unit of work of its own: a signal is a side record,
+    and failing to store it must not fail the verification the shopper asked for.
     """
     verdict = result.verdict
-    if not (verdict.level in SIGNAL_LEVELS or (from_photo and verdict.level is Level.UNKNOWN)):
+    if not (verdict.level in SUSPECT_LEVELS or (from_photo and verdict.level is Level.UNKNOWN)):
         return False
     if limiter.enabled and not limiter.limiter.hit(SIGNAL_CAP, "signal", get_remote_address()):
         return False
     parsed = verdict.facts.parsed
     match = verdict.facts.brand_match
     try:
-        record_signal(
-            db.session,
-            level=verdict.level.value,
-            gtin=parsed.gtin14 if parsed.valid else None,
-            code_seen=parsed.input,
-            brand_seen=match.query if match else "",
-            from_photo=from_photo,
-            province_code=None,
-            now=utc_now(),
-        )
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
+        with unit_of_work():
+            record_signal(
+                db.session,
+                level=verdict.level.value,
+                gtin=parsed.gtin14 if parsed.valid else None,
+                code_seen=parsed.input,
+                brand_seen=match.query if match else "",
+                from_photo=from_photo,
+                province_code=None,
+                now=utc_now(),
+            )
+    except (Refusal, SQLAlchemyError):
         current_app.logger.exception("could not record a signal")
         return False
     return True

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from barcode_db.messages import N_, Message
+from barcode_db.messages import N_, Message, Refusal
 
 __all__ = ["ALLOWED_FORMATS", "ImageRejected", "load_image", "register_heif"]
 
@@ -120,18 +120,16 @@ def register_heif() -> None:
         _heif_registered = True
 
 
-class ImageRejected(ValueError):
-    """The upload is not an image we accept; ``message`` says why, in the reader's language."""
+class ImageRejected(Refusal, ValueError):
+    """The upload is not an image we accept; ``message`` says why, in the reader's language.
+
+    A file over the size limit is 413 (Payload Too Large), anything else 422."""
 
     def __init__(self, code: str, msgid: str, params: dict[str, Any] | None = None) -> None:
         self.code = code
         self.msgid = msgid
         self.params: dict[str, Any] = dict(params or {})
-        self.message = Message(code, msgid, self.params)
-        super().__init__(code, msgid)
-
-    def __str__(self) -> str:
-        return str(self.message)
+        super().__init__(Message(code, msgid, self.params), 413 if code == "too_large" else 422)
 
 
 def _megabytes(limit: int, unit: int) -> int | float:

@@ -66,3 +66,25 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
+
+
+class Refusal(Exception):
+    """An operation the rules refuse. The one base class of every refusal in the cores.
+
+    ``message`` says why, in the user's terms (rendered in their language by whoever shows it);
+    ``status`` is the HTTP status the refusal means to a web client: 400 for input the rules do
+    not accept, 409 for a conflict with the stored state (an old version, a used key), 413/422
+    for uploads. Views never catch these one by one: ``app.unit_of_work`` turns any of them into
+    a page or a JSON body and rolls the transaction back.
+    """
+
+    status: int = 400
+
+    def __init__(self, message: Message, status: int | None = None) -> None:
+        super().__init__(message.msgid)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+    def __str__(self) -> str:
+        return self.message.render()

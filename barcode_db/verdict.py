@@ -16,11 +16,12 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from barcode_db.areas import provinces
 from barcode_db.gtin import CodeSource, ParsedCode
 from barcode_db.matching import BrandEntry, BrandMatch, MatchKind
 from barcode_db.messages import N_, Localized, Message
+from barcode_db.models import CertificationStatus
 from barcode_db.prefixes import PrefixInfo, PrefixKind, PrefixTable
-from barcode_db.provinces import provinces
 from barcode_db.registry import CertificationFact, CompanyFact, ProductFact, RegistrySnapshot
 from barcode_db.textkey import match_key
 
@@ -449,10 +450,13 @@ def _rules_for_valid_gtin(
             source=Source.REGISTRY,
         )
     if company is not None:
-        current = tuple(c for c in company.certifications if c.is_current(today))
-        facts["certifications"] = current
+        # Retired certifications (withdrawn by the association) are neither current nor
+        # shown as expired: the shopper sees what holds, and what ended by its own date.
+        facts["certifications"] = tuple(
+            c for c in company.certifications if c.status(today) is CertificationStatus.CURRENT
+        )
         facts["expired_certifications"] = tuple(
-            c for c in company.certifications if not c.is_current(today)
+            c for c in company.certifications if c.status(today) is CertificationStatus.ENDED
         )
 
     # 5. Label claims.

@@ -2,7 +2,8 @@
 
 Roles (DESIGN.md): administrators (everything), staff of the association (scoped to one province,
 optionally to some of its communes), market inspectors (read and export), viewers (read). The
-area rules are plain functions, so the same rule filters pages, API answers and exports.
+area rules are plain functions, so the same rule filters pages, API answers and exports; what
+each role may do is :mod:`complaints.permissions`.
 """
 
 from __future__ import annotations
@@ -127,10 +128,3 @@ def area_filter(user: User, province_column: Any, commune_column: Any) -> Any:
     if user.commune_codes:
         condition = sa.and_(condition, commune_column.in_(user.commune_codes))
     return condition
-
-
-def can_read_contact(user: User, province_code: str | None, commune_code: str | None) -> bool:
-    """Complainants' contact details: administrators, and staff of the complaint's area."""
-    if user.role is Role.ADMIN:
-        return True
-    return user.role is Role.STAFF and can_see_area(user, province_code, commune_code)

@@ -56,7 +56,7 @@ class PreparedPhoto:
     original_bytes: int
 
 
-def prepare_photo(data: bytes) -> PreparedPhoto:
+def prepare_photo(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> PreparedPhoto:
     """Validate an uploaded photo and re-encode it for storage as a metadata-free JPEG.
 
     Location privacy: phone photos carry EXIF, and often GPS coordinates of where they were taken
@@ -69,7 +69,7 @@ def prepare_photo(data: bytes) -> PreparedPhoto:
     """
     data = bytes(data)
     image = load_image(
-        data, max_bytes=MAX_PHOTO_BYTES, max_pixels=MAX_PHOTO_PIXELS, allowed_formats=PHOTO_FORMATS
+        data, max_bytes=max_bytes, max_pixels=MAX_PHOTO_PIXELS, allowed_formats=PHOTO_FORMATS
     )
     original_format = _format_of(data)
 

@@ -27,9 +27,9 @@ import qrcode.constants
 import xlsxwriter
 from PIL import Image
 
+from barcode_db import areas
 from barcode_db.messages import N_
 from barcode_db.verdict import LEVEL_TITLES, Level
-from complaints import areas
 from complaints.deadlines import VIETNAM
 from complaints.models import Complaint, ComplaintEvent, EventKind
 from complaints.snapshot import snapshot_messages

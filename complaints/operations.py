@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from barcode_db.messages import N_, Message, Refusal
 from barcode_db.textkey import search_key
 from complaints.evidence import PreparedPhoto
 from complaints.models import Complaint, ComplaintEvent, EventKind, Evidence, Signal, Source
@@ -56,10 +57,6 @@ class NewComplaint:
         payload["photos"] = sorted(p.sha256_original for p in photos)
         text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
-
-
-class IdempotencyConflict(Exception):
-    """The idempotency key was already used for a different report."""
 
 
 def _unused_tracking_code(session: Session) -> str:
@@ -156,10 +153,12 @@ def complaint_search_text(complaint: Complaint) -> str:
     return search_key(" ".join(p for p in parts if p))
 
 
-class RatingRefused(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason  # "not_closed" or "already_rated"
+class RatingRefused(Refusal):
+    """A rating the rules do not take: the report is still open, or it was rated already."""
+
+
+NOT_CLOSED = Message("not_closed", N_("You can rate the handling once the report is closed."))
+ALREADY_RATED = Message("already_rated", N_("You have already rated this report. Thank you!"))
 
 
 def rate_complaint(
@@ -167,9 +166,9 @@ def rate_complaint(
 ) -> None:
     """Record the reporter's satisfaction, once, after the complaint is closed."""
     if complaint.status.is_open:
-        raise RatingRefused("not_closed")
+        raise RatingRefused(NOT_CLOSED)
     if complaint.rating is not None:
-        raise RatingRefused("already_rated")
+        raise RatingRefused(ALREADY_RATED, 409)
     if not 1 <= rating <= 5:
         raise ValueError("rating must be 1 to 5")
     complaint.rating = rating

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session, selectinload
 
+from barcode_db.textkey import LIKE_ESCAPE, like_pattern
 from barcode_db.verdict import ConfirmedCase, History
 from complaints.accounts import User, area_filter
 from complaints.deadlines import VIETNAM
@@ -223,10 +224,9 @@ def _contains(key: str) -> list[Any]:
     trigram index: trigrams across words make "sua tuoi 12" look for "i12", rather than for
     every text holding "sua", "tuoi" and a word starting with "12".
     """
-    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return [
-        _JOINED_SEARCH_TEXT.like(f"%{escaped.replace(' ', '')}%", escape="\\"),
-        Complaint.search_text.like(f"%{escaped}%", escape="\\"),
+        _JOINED_SEARCH_TEXT.like(like_pattern(key.replace(" ", "")), escape=LIKE_ESCAPE),
+        Complaint.search_text.like(like_pattern(key), escape=LIKE_ESCAPE),
     ]
 
 

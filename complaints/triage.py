@@ -1,5 +1,6 @@
 """Staff work on complaints: moves through the workflow, notes, assignment, merging duplicates,
-reading contact details. Every change is an audit event; every function only flushes.
+reading contact details. Every change is an audit event; every function only flushes. Who may
+make each change is :mod:`complaints.permissions` (a refusal is :class:`NotPermitted`, 403).
 
 Concurrent edits: forms carry the version they were read at. A change against an older version
 is refused with who changed the complaint and when (:class:`StaleEdit`), and the version column
@@ -15,25 +16,31 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from barcode_db.messages import N_, Message
-from complaints.accounts import Role, User
+from barcode_db.messages import N_, Message, Refusal
+from complaints.accounts import User
 from complaints.deadlines import WorkingCalendar, deadline_for, deadline_state
 from complaints.models import Complaint, ComplaintEvent, EventKind
+from complaints.permissions import (
+    NotPermitted,
+    Permission,
+    allows,
+    may_move,
+    may_read_contact,
+    require,
+)
 from complaints.priority import is_high_risk, priority_for
 from complaints.queries import related_open_condition
 from complaints.workflow import OPEN_STATES, Status, can_move
 
 
-class TriageRefused(Exception):
+class TriageRefused(Refusal):
     """A change the workflow or the rules do not allow; ``message`` says why."""
-
-    def __init__(self, message: Message) -> None:
-        super().__init__(message.msgid)
-        self.message = message
 
 
 class StaleEdit(TriageRefused):
     """The complaint changed since the form was read."""
+
+    status = 409
 
 
 def _event(
@@ -94,9 +101,10 @@ def check_version(session: Session, complaint: Complaint, expected_version: int 
     )
 
 
-def _require_triage_role(actor: User) -> None:
-    if actor.role not in (Role.ADMIN, Role.STAFF, Role.INSPECTOR):
-        raise TriageRefused(Message("not_allowed", N_("Your role cannot change complaints.")))
+CANNOT_CHANGE = Message("not_allowed", N_("Your role cannot change complaints."))
+OUTCOMES_ONLY = Message(
+    "inspector_moves", N_("Inspectors record the outcome of referred cases only.")
+)
 
 
 def move(
@@ -110,19 +118,18 @@ def move(
     public: bool = False,
     expected_version: int | None = None,
 ) -> None:
-    """Move a complaint through the workflow, with an audit event (and its note)."""
-    _require_triage_role(actor)
+    """Move a complaint through the workflow, with an audit event (and its note).
+
+    Triage may make any move the workflow allows; recording an outcome (inspectors) only
+    closes a referred case."""
+    require(actor, Permission.TRIAGE, Permission.RECORD_OUTCOME, message=CANNOT_CHANGE)
     check_version(session, complaint, expected_version)
     if target is Status.DUPLICATE:
         raise TriageRefused(
             Message("merge_to_duplicate", N_("A complaint becomes a duplicate by merging it."))
         )
-    if actor.role is Role.INSPECTOR and not (
-        complaint.status is Status.REFERRED and target in (Status.CONFIRMED, Status.DISMISSED)
-    ):
-        raise TriageRefused(
-            Message("inspector_moves", N_("Inspectors record the outcome of referred cases only."))
-        )
+    if not may_move(actor, complaint.status, target):
+        raise TriageRefused(OUTCOMES_ONLY)
     if not can_move(complaint.status, target):
         raise TriageRefused(
             Message(
@@ -160,7 +167,7 @@ def add_note(
     expected_version: int | None = None,
 ) -> None:
     """An internal note, or a public one that the reporter reads on the tracking page."""
-    _require_triage_role(actor)
+    require(actor, Permission.TRIAGE, message=CANNOT_CHANGE)
     if not note.strip():
         raise TriageRefused(Message("empty_note", N_("The note is empty.")))
     check_version(session, complaint, expected_version)
@@ -178,9 +185,9 @@ def assign(
     expected_version: int | None = None,
 ) -> None:
     """Give the complaint to a staff member (or to nobody), with an audit event."""
-    _require_triage_role(actor)
+    require(actor, Permission.TRIAGE, message=CANNOT_CHANGE)
     check_version(session, complaint, expected_version)
-    if assignee is not None and assignee.role not in (Role.ADMIN, Role.STAFF):
+    if assignee is not None and not allows(assignee, Permission.TRIAGE):
         raise TriageRefused(
             Message("bad_assignee", N_("Complaints are assigned to association staff only."))
         )
@@ -206,7 +213,7 @@ def merge(
     note: str = "",
 ) -> None:
     """Merge duplicates into ``survivor``: each becomes DUPLICATE with a link to it."""
-    _require_triage_role(actor)
+    require(actor, Permission.TRIAGE, message=CANNOT_CHANGE)
     if survivor.status not in OPEN_STATES:
         raise TriageRefused(
             Message(
@@ -246,6 +253,10 @@ def record_contact_view(
     session: Session, complaint: Complaint, *, actor: User, now: dt.datetime
 ) -> None:
     """Reading a complainant's contact details leaves a trace (who, when)."""
+    if not may_read_contact(actor, complaint.province_code, complaint.commune_code):
+        raise NotPermitted(
+            Message("contact_not_allowed", N_("Your role cannot read this complainant's contact."))
+        )
     _event(session, complaint, EventKind.CONTACT_VIEWED, actor, now)
     session.flush()
 

@@ -1,7 +1,8 @@
 """The complaint workflow (DESIGN.md): states, the moves between them, and their public words.
 
 NEW → TRIAGED → (NEEDS_INFO ↔ TRIAGED) → REFERRED → CONFIRMED | DISMISSED; any open state →
-DUPLICATE (merged into another complaint). Pure rules: no database, no clock.
+DUPLICATE (merged into another complaint); the category a verdict suggests. Pure rules: no
+database, no clock.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import enum
 
 from barcode_db.messages import N_
+from barcode_db.verdict import Level
 
 
 class Status(enum.StrEnum):
@@ -94,3 +96,18 @@ CATEGORY_NAMES: dict[Category, str] = {
     Category.EXPIRED: N_("Expired goods"),
     Category.OTHER: N_("Other problem"),
 }
+
+
+#: The category a suspect verdict suggests: what a shopper reporting from a verdict, or staff
+#: opening a complaint from scan signals, is most likely reporting. Keyed by the level's value.
+CATEGORY_FOR_LEVEL: dict[str, Category] = {
+    Level.MISMATCH.value: Category.COUNTERFEIT,
+    Level.REPORTED.value: Category.COUNTERFEIT,
+    Level.LOOKALIKE.value: Category.IMITATION,
+    Level.INVALID.value: Category.UNKNOWN_ORIGIN,
+}
+
+
+def category_for_level(level: str | None) -> Category | None:
+    """The category a verdict level suggests, or None when it suggests none."""
+    return CATEGORY_FOR_LEVEL.get(level or "")

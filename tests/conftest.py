@@ -1,26 +1,41 @@
-"""Shared fixtures: the app from the factory, a clean database per test, a client, a runner.
+"""Shared fixtures: the app from the factory, a database session isolated per test, a client,
+a runner.
 
 The database is SQLite in a temporary file unless ``TEST_DATABASE_URL`` names another one. On
 PostgreSQL each test session works in a schema of its own, made at the start and dropped at the
-end, so runs never see each other's tables on a shared server.
+end, so runs never see each other's tables on a shared server. Either way the tables are made
+once, by the migrations (``flask db upgrade``), and each test runs in a transaction rolled back
+at its end (tests/support/database.py); a test that must commit for real, across connections or
+threads, asks for ``real_transactions`` and the tables are emptied after it.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
-from flask.globals import _cv_app
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db, limiter, registry_cache
+from tests.support.database import (
+    ROOT,
+    Database,
+    empty_tables,
+    end_clean_transaction,
+    rolled_back,
+    tables_with_rows,
+    track_writes,
+)
+
+__all__ = ["Database", "IsolatedClient", "make_test_app"]
 
 pytest_plugins = ["tests.support.factories"]
 
@@ -30,45 +45,6 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if url:
         return normalise_database_url(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-
-
-def is_postgresql(url: str) -> bool:
-    return url.startswith("postgresql")
-
-
-class Database:
-    """Where this test session keeps its tables: a URL, and on PostgreSQL a schema of its own."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.schema = f"test_{os.getpid()}_{secrets.token_hex(4)}" if is_postgresql(url) else None
-
-    @property
-    def engine_options(self) -> dict[str, object]:
-        if self.schema is None:
-            return {}
-        # public stays on the path for extensions installed there (pg_trgm).
-        return {"connect_args": {"options": f"-csearch_path={self.schema},public"}}
-
-    def create_schema(self) -> None:
-        if self.schema is None:
-            return
-        engine = sa.create_engine(self.url)
-        try:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
-        except sa.exc.OperationalError as exc:
-            pytest.skip(f"PostgreSQL at {self.url} is not reachable: {exc.orig}")
-        finally:
-            engine.dispose()
-
-    def drop_schema(self) -> None:
-        if self.schema is None:
-            return
-        engine = sa.create_engine(self.url)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-        engine.dispose()
 
 
 def make_test_app(database: Database, instance: Path, **overrides: object) -> Flask:
@@ -82,6 +58,7 @@ def make_test_app(database: Database, instance: Path, **overrides: object) -> Fl
     }
     app = create_app(config)
     app.instance_path = str(instance)
+    app.test_client_class = IsolatedClient
     return app
 
 
@@ -96,53 +73,73 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def app(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = make_test_app(database, tmp_path_factory.mktemp("instance"))
+    # Only matters for a session bound to a connection (a test's, below): it then works in a
+    # savepoint of the connection's transaction, and commit() / rollback() stay inside it.
+    db.session.session_factory.configure(join_transaction_mode="create_savepoint")
     with app.app_context():
-        db.create_all()  # tests only; the migration test proves the migrations build the same
+        upgrade(directory=str(ROOT / "migrations"))  # flask db upgrade
+        db.session.remove()
     yield app
     with app.app_context():
         db.session.remove()
+        left = tables_with_rows(db.engine, db.metadata)
         db.engine.dispose()
+    assert left == [], f"tests left rows behind in {left}"
 
 
-def _empty_all_tables() -> None:
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-    registry_cache.clear()
-    limiter.reset()
+def _wants_real_transactions(request: pytest.FixtureRequest) -> bool:
+    return "real_transactions" in request.fixturenames or bool(
+        request.node.get_closest_marker("real_transactions")
+    )
 
 
 @pytest.fixture
-def db_session(app: Flask) -> Iterator[sa.orm.scoped_session]:
-    """The app's session inside an app context; every table is emptied after the test."""
+def real_transactions() -> None:
+    """Commits are real, for tests whose work crosses connections or threads (a live server,
+    racing requests, what one transaction must not see of another's); the tables are emptied
+    after the test. Ask for this fixture or mark the test ``real_transactions``."""
+
+
+@pytest.fixture
+def db_session(app: Flask, request: pytest.FixtureRequest) -> Iterator[sa.orm.scoped_session]:
+    """The app's session inside an app context; what the test did is rolled back at its end."""
     with app.app_context():
-        yield db.session
-        _empty_all_tables()
-        db.session.remove()
+        if _wants_real_transactions(request):
+            try:
+                yield db.session
+            finally:
+                db.session.remove()
+                empty_tables(db.engine, db.metadata)
+        else:
+            with rolled_back(db.engines):  # type: ignore[arg-type]
+                try:
+                    track_writes(db.session())
+                    yield db.session
+                finally:
+                    db.session.remove()
+    registry_cache.clear()
+    limiter.reset()
 
 
 class IsolatedClient(FlaskClient):
     """Runs each request in an application context of its own, as a real server does.
 
-    Tests hold one app context open for their database session; without this, requests would
-    share its ``g`` (the chosen language, the CSP nonce) and its database session, and could see
-    rows the test never committed.
+    Tests hold one app context open for their database session; a request run in a fresh
+    ``contextvars.Context`` cannot see it, so it pushes its own: its own ``g`` (the chosen
+    language, the CSP nonce) and its own database session, which sees only what the test's
+    session flushed.
     """
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         # Streamed bodies are read here too, inside the request's own context.
         kwargs.setdefault("buffered", True)
-        token = _cv_app.set(None)
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
+        if has_app_context() and isinstance(db.engine, sa.Connection) and db.session.registry.has():
+            end_clean_transaction(db.session())
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture
 def client(app: Flask, db_session):
-    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

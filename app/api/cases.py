@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
+import functools
 from typing import Any
 
 import sqlalchemy as sa
 from flask import g, jsonify, request
 
+from app.api import schemas
 from app.api.views import blueprint
 from app.clock import utc_now
 from app.extensions import db, limiter
-from app.inspect.views import INSPECT_ROLES, case_filters
+from app.inspect.views import case_filters
+from app.unit_of_work import commit
 from complaints import queries
+from complaints.api_tokens import token_digest
 from complaints.models import ApiToken, Complaint, ExportEvent
-
-TOKEN_PREFIX = "hv_"  # noqa: S105 - a prefix that marks our tokens, not a secret
-
-
-def new_token() -> tuple[str, str]:
-    """A fresh token and the SHA-256 that is stored (the token itself is shown once)."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    return token, hashlib.sha256(token.encode()).hexdigest()
+from complaints.permissions import Permission, allows
 
 
 def _error(status: int, message: str) -> Any:
@@ -38,11 +33,11 @@ def _token_user():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    digest = hashlib.sha256(header[7:].strip().encode()).hexdigest()
+    digest = token_digest(header[7:])
     token = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
     )
-    if token is None or not token.user.active or token.user.role not in INSPECT_ROLES:
+    if token is None or not token.user.active or not allows(token.user, Permission.INSPECT):
         return None
     now = utc_now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
@@ -76,21 +71,40 @@ def case_json(complaint: Complaint) -> dict[str, Any]:
     }
 
 
+def _token_required(view: Any) -> Any:
+    """401 before anything else is read: the case list is for token holders only."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = _token_user()
+        if user is None:
+            return _error(401, "A valid API token is needed: Authorization: Bearer hv_...")
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blueprint.get("/v1/cases")
 @limiter.limit("120 per minute")
-def cases():
-    user = _token_user()
-    if user is None:
-        return _error(401, "A valid API token is needed: Authorization: Bearer hv_...")
-    g.api_user = user
-    limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
+@_token_required
+@blueprint.arguments(schemas.CaseQuery, location="query")
+@blueprint.response(200, schemas.CasePageSchema, description="A page of cases and the next cursor.")
+@blueprint.alt_response(401, schema=schemas.ErrorSchema, description="No valid token.")
+@blueprint.doc(security=[{"bearerAuth": []}])
+def cases(args: dict[str, Any]):
+    """Cases for inspection systems (read-only token)
+
+    Referred and confirmed cases by default (status= and flagged=1 widen it), within the token
+    owner's area, oldest first, by keyset pages. Never complainants' personal data."""
+    user = g.api_user
     page = queries.fetch_queue(
         db.session,
         user,
         case_filters(),
         sort=queries.Sort.OLDEST,
-        cursor=request.args.get("after"),
-        limit=limit,
+        cursor=args.get("after"),
+        limit=args["limit"],
     )
     body = {"cases": [case_json(c) for c in page.rows], "next": page.next_cursor}
     db.session.add(
@@ -103,7 +117,7 @@ def cases():
             created_at=utc_now(),
         )
     )
-    db.session.commit()
+    commit()
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response

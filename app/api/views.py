@@ -1,24 +1,20 @@
-"""The JSON API: verification by code or photo, documented at /api/openapi.json."""
+"""The JSON API: verification by code or photo, complaints, communes; its OpenAPI document at
+/api/openapi.json is generated from the schemas in :mod:`app.api.schemas` (flask-smorest)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import force_locale, gettext
+from flask_smorest import Api, Blueprint
 
-from app.api.openapi import openapi_document
-from app.clock import local_today
-from app.complaint_service import ComplaintRejected, Upload, normalise_code, submit
+from app.api import schemas
+from app.complaint_service import Upload, normalise_code, submit
 from app.extensions import db, limiter
 from app.i18n import render_message
-from app.public.forms import PHONE_PATTERN
-from app.public.reports import complaint_rate_limit, tracking_rate_limit, validate_area
+from app.public.reports import complaint_rate_limit, tracking_rate_limit
 from app.verification import (
-    MAX_LABEL_PHOTOS,
-    SIGNAL_LEVELS,
     Verification,
     answers,
     photo_rate_limit,
@@ -30,25 +26,56 @@ from app.verification import (
     verify_parsed,
     verify_photos,
 )
+from barcode_db.areas import communes_of, province_names
 from barcode_db.gtin import parse_code
-from barcode_db.images import ImageRejected
 from barcode_db.label import LabelReading
-from barcode_db.messages import Message
 from barcode_db.models import PROGRAMME_NAMES
-from barcode_db.verdict import LabelClaims
+from barcode_db.verdict import SUSPECT_LEVELS, LabelClaims
 from complaints import queries
-from complaints.areas import communes_of, province_names
 from complaints.models import Source
 from complaints.operations import NewComplaint
 from complaints.tracking import normalise_tracking_code
 from complaints.workflow import PUBLIC_STATUS, Category
 
-blueprint = Blueprint("api", __name__)
+
+class HangVietApi(Api):
+    """flask-smorest's Api, leaving error pages to the app (``app/errors.py``): the API's errors
+    are JSON in the shape of :class:`~app.api.schemas.ErrorSchema`, the site's are pages."""
+
+    ERROR_SCHEMA = schemas.ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        pass
 
 
-def _lang() -> str:
-    lang = request.args.get("lang") or "vi"
-    return lang if lang in current_app.config["LANGUAGES"] else "vi"
+api = HangVietApi()
+blueprint = Blueprint(
+    "api",
+    __name__,
+    description="Checks a product barcode: check digit, GS1 prefix, the trusted-brand registry "
+    "and the label's claims; files and tracks complaints.",
+)
+ERRORS = {
+    400: "The request was refused (the message says why).",
+    404: "Not found.",
+    409: "Conflicts with what is stored.",
+    413: "A photo is too large.",
+    422: "Invalid fields (see fields) or an image that cannot be read.",
+    429: "Too many requests from this client.",
+}
+
+
+def _errors(*codes: int) -> Any:
+    """Document the error answers of an operation (all in the Error shape)."""
+
+    def decorate(func: Any) -> Any:
+        for code in codes:
+            func = blueprint.alt_response(
+                code, schema=schemas.ErrorSchema, description=ERRORS[code]
+            )(func)
+        return func
+
+    return decorate
 
 
 def _error(status: int, message: str) -> Any:
@@ -57,29 +84,15 @@ def _error(status: int, message: str) -> Any:
     return response
 
 
-def _claims(source: Any) -> LabelClaims:
-    """The label claims of a request's fields (query or form), as the shopper's own."""
-
-    def text(name: str, limit: int) -> str | None:
-        return (source.get(name) or "").strip()[:limit] or None
-
-    expires = None
-    if source.get("expires"):
-        try:
-            expires = dt.date.fromisoformat(source["expires"])
-        except ValueError:
-            raise ClaimsRejected(gettext("“expires” must be a date, YYYY-MM-DD.")) from None
+def _claims(args: dict[str, Any]) -> LabelClaims:
+    """The label claims of a request's (validated) fields, as the shopper's own."""
     return typed_claims(
-        brand=text("brand", 120),
-        made_in_vietnam=(source.get("made_in_vietnam") or "").lower() in ("1", "true", "yes", "on"),
-        maker=text("maker", 200),
-        origin=text("origin", 80),
-        expires=expires,
+        brand=args.get("brand"),
+        made_in_vietnam=args.get("made_in_vietnam", False),
+        maker=args.get("maker"),
+        origin=args.get("origin"),
+        expires=args.get("expires"),
     )
-
-
-class ClaimsRejected(ValueError):
-    """A label claim in a request that cannot be read."""
 
 
 def label_json(label: LabelReading | None) -> dict[str, Any] | None:
@@ -127,12 +140,11 @@ def label_json(label: LabelReading | None) -> dict[str, Any] | None:
     }
 
 
-def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
-    """The public shape of a verification (see the OpenAPI document)."""
+def verification_json(result: Verification, raw_input: str, lang: str) -> dict[str, Any]:
+    """The public shape of a verification (schemas.VerificationSchema)."""
     verdict = result.verdict
     facts = verdict.facts
     parsed = facts.parsed
-    lang = _lang()
     prefix = facts.prefix
     company = facts.company
     match = facts.brand_match
@@ -222,14 +234,20 @@ def verification_json(result: Verification, raw_input: str) -> dict[str, Any]:
 
 
 @blueprint.get("/v1/verify")
-def verify_get():
-    if "code" not in request.args:
-        return _error(400, gettext("Give the barcode number as ?code=..."))
+@blueprint.arguments(schemas.VerifyQuery, location="query", error_status_code=400)
+@blueprint.response(
+    200,
+    schemas.VerificationSchema,
+    description="A verdict (also for malformed numbers: valid is false).",
+)
+@_errors(400, 429)
+def verify_get(args: dict[str, Any]):
+    """Verify a typed or scanned code"""
     # The same question (the same query, claims included, and language) about the same
     # registry, history and day gets the same answer; only questions answered before are kept,
     # so the claims of a kept one were valid.
-    lang = _lang()
-    code = request.args["code"]
+    lang = args["lang"]
+    code = args["code"]
     key = (request.query_string, lang)
     parsed = parse_code(code)
     inputs = verdict_inputs(parsed)
@@ -237,174 +255,133 @@ def verify_get():
     if answer is not None:
         return current_app.response_class(answer, mimetype="application/json")
     with force_locale(lang):
-        try:
-            claims = _claims(request.args)
-        except ClaimsRejected as rejected:
-            return _error(400, str(rejected))
-        result = verify_parsed(parsed, claims=claims, inputs=inputs)
-        response = jsonify(verification_json(result, code))
+        result = verify_parsed(parsed, claims=_claims(args), inputs=inputs)
+        response = jsonify(verification_json(result, code, lang))
         recorded = record_signal_for(result, from_photo=False)
-        if not recorded and result.verdict.level not in SIGNAL_LEVELS:
+        if not recorded and result.verdict.level not in SUSPECT_LEVELS:
             answers.put(key, inputs, response.get_data())
         return response
 
 
 @blueprint.post("/v1/verify")
 @limiter.shared_limit(photo_rate_limit, scope="photo-verify")
-def verify_post():
-    with force_locale(_lang()):
-        try:
-            claims = _claims(request.form)
-        except ClaimsRejected as rejected:
-            return _error(400, str(rejected))
+@blueprint.arguments(schemas.LangArgs, location="query", error_status_code=400)
+@blueprint.arguments(
+    schemas.VerifyForm,
+    location="form",
+    content_type="multipart/form-data",
+    error_status_code=400,
+)
+@blueprint.response(
+    200, schemas.VerificationSchema, description="A verdict about the number on the photos."
+)
+@_errors(400, 413, 422, 429)
+def verify_post(query: dict[str, Any], form: dict[str, Any]):
+    """Verify a label photo
+
+    One to three photos of one product, or a ``code`` instead; 413 for a photo over the size
+    limit, 422 for a file that is not an image we read."""
+    lang = query["lang"]
+    with force_locale(lang):
+        claims = _claims(form)
         uploads = [f for f in request.files.getlist("photo") if f]
         if not uploads:
-            if "code" in request.form:
-                code = request.form["code"]
-                result = verify_code(code, claims=claims)
+            if "code" in form:
+                result = verify_code(form["code"], claims=claims)
                 record_signal_for(result, from_photo=False)
-                return jsonify(verification_json(result, code))
+                return jsonify(verification_json(result, form["code"], lang))
             return _error(400, gettext("Send a photo as the multipart field “photo”, or a “code”."))
-        if len(uploads) > MAX_LABEL_PHOTOS:
+        if len(uploads) > schemas.MAX_LABEL_PHOTOS:
             return _error(
                 400,
-                gettext("Up to %(count)s photos of one product, please.", count=MAX_LABEL_PHOTOS),
+                gettext(
+                    "Up to %(count)s photos of one product, please.",
+                    count=schemas.MAX_LABEL_PHOTOS,
+                ),
             )
         limit = current_app.config["MAX_PHOTO_BYTES"] + 1
-        try:
-            result = verify_photos([f.read(limit) for f in uploads], claims=claims)
-        except ImageRejected as rejected:
-            status = 413 if rejected.message.code == "too_large" else 422
-            return _error(status, render_message(rejected.message))
+        # An unreadable image is an ImageRejected refusal (413 or 422), shown by the app.
+        result = verify_photos([f.read(limit) for f in uploads], claims=claims)
         record_signal_for(result, from_photo=True)
         names = ", ".join(f.filename or "photo" for f in uploads)
-        return jsonify(verification_json(result, names))
+        return jsonify(verification_json(result, names, lang))
 
 
-@blueprint.get("/v1/areas/<province>/communes")
-def communes(province: str):
-    """The communes of a province, for the report form's second list."""
-    if province not in province_names():
+@blueprint.get(
+    "/v1/areas/<province_code>/communes",
+    parameters=[
+        {
+            "in": "path",
+            "name": "province_code",
+            "schema": {"type": "string", "pattern": "^[0-9]{2}$"},
+        }
+    ],
+)
+@blueprint.response(200, schemas.CommunesSchema, description="Codes and names.")
+@_errors(404)
+def communes(province_code: str):
+    """Communes of a province (2025 administrative units)"""
+    if province_code not in province_names():
         return _error(404, gettext("Unknown province code."))
     return jsonify(
         {
-            "province": province,
-            "communes": [{"code": c.code, "name": c.name} for c in communes_of(province)],
+            "province": province_code,
+            "communes": [{"code": c.code, "name": c.name} for c in communes_of(province_code)],
         }
     )
 
 
-def _form_text(name: str, limit: int) -> str:
-    return (request.form.get(name) or "").strip()[:limit]
-
-
-def _api_report() -> NewComplaint:
-    """Validate the multipart fields of POST /api/v1/complaints (same rules as the form)."""
-    problems: list[str] = []
-    try:
-        category = Category(request.form.get("category", ""))
-    except ValueError:
-        problems.append(
-            gettext(
-                "“category” must be one of: %(values)s.",
-                values=", ".join(c.value for c in Category),
-            )
-        )
-        category = Category.OTHER
-    description = _form_text("description", 4001)
-    if not 10 <= len(description) <= 4000:
-        problems.append(gettext("“description” must have 10 to 4,000 characters."))
-    province = request.form.get("province_code", "")
-    commune = request.form.get("commune_code") or None
-    area_error = validate_area(province, commune)
-    if area_error:
-        problems.append(area_error)
-    numbers: dict[str, int | None] = {}
-    for name, low, high in (("price_vnd", 0, 10_000_000_000), ("quantity", 1, 100_000)):
-        raw = request.form.get(name, "")
-        value = int(raw) if raw.isdigit() else None
-        if raw and (value is None or not low <= value <= high):
-            problems.append(
-                gettext(
-                    "“%(name)s” must be a whole number from %(low)s to %(high)s.",
-                    name=name,
-                    low=low,
-                    high=high,
-                )
-            )
-        numbers[name] = value
-    date_seen = None
-    if request.form.get("date_seen"):
-        try:
-            date_seen = dt.date.fromisoformat(request.form["date_seen"])
-        except ValueError:
-            problems.append(gettext("“date_seen” must be a date, YYYY-MM-DD."))
-        else:
-            if date_seen > local_today():
-                problems.append(gettext("The date cannot be in the future."))
-    anonymous = (request.form.get("anonymous") or "true").lower() in ("1", "true", "yes", "on")
-    contact = {
-        k: _form_text(k, n)
-        for k, n in (("contact_name", 120), ("contact_phone", 20), ("contact_email", 254))
-    }
-    consent = (request.form.get("consent") or "").lower() in ("1", "true", "yes", "on")
-    if not anonymous and any(contact.values()) and not consent:
-        problems.append(
-            gettext("Contact details need “consent”=true, or send the report anonymously.")
-        )
-    if contact["contact_phone"] and not re.match(PHONE_PATTERN, contact["contact_phone"]):
-        problems.append(gettext("A Vietnamese phone number, e.g. 0912 345 678."))
-    if problems:
-        raise ComplaintRejected(
-            Message("invalid_fields", "%(problems)s", {"problems": " ".join(problems)}), 422
-        )
-    code_seen, gtin = normalise_code(_form_text("code", 64))
+def _new_complaint(fields: dict[str, Any]) -> NewComplaint:
+    """A report from the API's validated fields (schemas.ComplaintIn)."""
+    code_seen, gtin = normalise_code(fields.get("code", ""))
     return NewComplaint(
-        category=category,
-        description=description,
-        province_code=province,
-        commune_code=commune,
+        category=Category(fields["category"]),
+        description=fields["description"],
+        province_code=fields["province_code"],
+        commune_code=fields.get("commune_code"),
         code_seen=code_seen,
         gtin=gtin,
-        product_name=_form_text("product_name", 200),
-        brand_seen=_form_text("brand", 120),
-        store_name=_form_text("store_name", 200),
-        store_address=_form_text("store_address", 300),
-        date_seen=date_seen,
-        price_vnd=numbers["price_vnd"],
-        quantity=numbers["quantity"],
-        anonymous=anonymous,
-        consent=consent,
+        product_name=fields.get("product_name", ""),
+        brand_seen=fields.get("brand", ""),
+        store_name=fields.get("store_name", ""),
+        store_address=fields.get("store_address", ""),
+        date_seen=fields.get("date_seen"),
+        price_vnd=fields.get("price_vnd"),
+        quantity=fields.get("quantity"),
+        anonymous=fields["anonymous"],
+        consent=fields["consent"],
         source=Source.API,
-        **contact,
+        contact_name=fields.get("contact_name", ""),
+        contact_phone=fields.get("contact_phone", ""),
+        contact_email=fields.get("contact_email", ""),
     )
-
-
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-]{16,80}$")
 
 
 @blueprint.post("/v1/complaints")
 @limiter.limit(complaint_rate_limit)
-def complaint_create():
-    """File a complaint; the ``Idempotency-Key`` header makes retries safe."""
-    with force_locale(_lang()):
-        key = request.headers.get("Idempotency-Key", "")
-        if not IDEMPOTENCY_KEY.match(key):
-            return _error(
-                400,
-                gettext(
-                    "Send an Idempotency-Key header of 16 to 80 letters, digits, “-” or “_” (a UUID will do)."
-                ),
-            )
+@blueprint.arguments(schemas.LangArgs, location="query", error_status_code=400)
+@blueprint.arguments(schemas.IdempotencyHeader, location="headers", error_status_code=400)
+@blueprint.arguments(schemas.ComplaintIn, location="form", content_type="multipart/form-data")
+@blueprint.response(201, schemas.FiledSchema, description="Filed.")
+@blueprint.alt_response(
+    200, schema=schemas.FiledSchema, description="Already filed with this key: the same answer."
+)
+@_errors(400, 409, 413, 429)
+def complaint_create(query: dict[str, Any], headers: dict[str, Any], fields: dict[str, Any]):
+    """File a complaint (report a suspect product)
+
+    The ``Idempotency-Key`` header makes retries safe: the same key and content return the first
+    filing (200); the same key with other content is refused (409)."""
+    with force_locale(query["lang"]):
         uploads = [
-            Upload(filename=f.filename or "", data=f.read(10 * 1024 * 1024 + 1))
+            Upload(
+                filename=f.filename or "", data=f.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
+            )
             for f in request.files.getlist("photos")
             if f and f.filename
         ]
-        try:
-            filed = submit(_api_report(), uploads, key)
-        except ComplaintRejected as rejected:
-            return _error(rejected.status, render_message(rejected.message))
+        # A refusal (a bad photo, a used key) is answered by app.unit_of_work.handle_refusal.
+        filed = submit(_new_complaint(fields), uploads, headers["idempotency_key"])
         body = {
             "tracking_code": filed.complaint.tracking_code,
             "tracking_url": url_for(
@@ -440,27 +417,33 @@ def public_complaint_json(view) -> dict[str, Any]:
     }
 
 
-@blueprint.get("/v1/complaints/<code>")
+@blueprint.get(
+    "/v1/complaints/<tracking_code>",
+    parameters=[
+        {
+            "in": "path",
+            "name": "tracking_code",
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9 -]{1,20}$"},
+            "description": "The code on the receipt, e.g. ABCDE-12345 (case and dashes ignored).",
+        }
+    ],
+)
 @limiter.limit(tracking_rate_limit)
-def complaint_get(code: str):
-    with force_locale(_lang()):
-        normalised = normalise_tracking_code(code)
+@blueprint.arguments(schemas.LangArgs, location="query", error_status_code=400)
+@blueprint.response(
+    200, schemas.PublicComplaintSchema, description="Status, dates and public notes."
+)
+@_errors(404, 429)
+def complaint_get(query: dict[str, Any], tracking_code: str):
+    """The public view of a complaint (no personal data)"""
+    with force_locale(query["lang"]):
+        normalised = normalise_tracking_code(tracking_code)
         view = queries.get_public_view(db.session, normalised) if normalised else None
         if view is None:
             return _error(404, gettext("No report has this tracking code."))
         response = jsonify(public_complaint_json(view))
         response.headers["Cache-Control"] = "no-store"
         return response
-
-
-@blueprint.get("/openapi.json")
-def openapi():
-    return jsonify(openapi_document())
-
-
-@blueprint.route("/v1/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def not_found(anything: str):
-    abort(404)
 
 
 from app.api import cases as _cases  # noqa: E402, F401  (GET /api/v1/cases joins this blueprint)

@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from app.auth.forms import LoginForm
 from app.clock import utc_now
 from app.extensions import db, limiter, login_manager
+from app.unit_of_work import unit_of_work
 from complaints.accounts import User, record_login_attempt
 
 blueprint = Blueprint("auth", __name__)
@@ -50,14 +51,15 @@ def login():
         if user is not None and user.is_locked(now):
             error = gettext("Too many failed attempts: this account is locked for 15 minutes.")
         elif user is not None and user.active and user.check_password(form.password.data):
-            record_login_attempt(user, success=True, now=now)
-            db.session.commit()
+            with unit_of_work():
+                record_login_attempt(user, success=True, now=now)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         else:
             if user is not None:
-                record_login_attempt(user, success=False, now=now)
-                db.session.commit()
+                # Kept although the answer is an error: the count is what locks the account.
+                with unit_of_work():
+                    record_login_attempt(user, success=False, now=now)
             error = gettext("Wrong username or password.")
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form, error=error), status

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -20,8 +21,9 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.auth.access import require_area, roles_required
+from app.auth.access import permission_required, require_area
 from app.calendar import working_calendar
 from app.clock import LOCAL_TZ, utc_now
 from app.complaint_service import photo_store
@@ -29,10 +31,12 @@ from app.extensions import db
 from app.i18n import current_language, render_message
 from app.inspect import blueprint
 from app.inspect.forms import OutcomeForm
+from app.unit_of_work import unit_of_work
+from barcode_db.areas import province_names
+from barcode_db.messages import Refusal
 from barcode_db.textkey import search_key
 from complaints import queries
-from complaints.accounts import Role, User, can_read_contact
-from complaints.areas import province_names
+from complaints.accounts import User
 from complaints.exports import (
     build_case_file,
     case_row,
@@ -42,10 +46,12 @@ from complaints.exports import (
     write_xlsx,
 )
 from complaints.models import Complaint, ExportEvent
-from complaints.triage import TriageRefused, move, refresh_priority
+from complaints.permissions import Permission, allows, may_read_contact, roles_for
+from complaints.triage import move, refresh_priority
 from complaints.workflow import Category, Status
 
-INSPECT_ROLES = (Role.ADMIN, Role.STAFF, Role.INSPECTOR)
+# Kept for app/api/cases.py, which still names roles.
+INSPECT_ROLES = roles_for(Permission.INSPECT)
 #: What inspectors see by default: the cases the association sent them, and their outcomes.
 DEFAULT_STATUSES = (Status.REFERRED, Status.CONFIRMED)
 #: "Every flagged case": everything but dismissed and merged duplicates.
@@ -104,14 +110,15 @@ def _wants_personal(user: User) -> bool:
     """Personal data only when asked for explicitly, and only for roles that may read it."""
     if request.args.get("personal") != "1":
         return False
-    if user.role not in (Role.ADMIN, Role.STAFF):
+    if not allows(user, Permission.EXPORT_PERSONAL):
         abort(403)
     return True
 
 
-def _audit(fmt: str, rows: int, personal: bool) -> None:
-    db.session.add(
-        ExportEvent(
+def _audit(fmt: str, rows: int, personal: bool) -> int:
+    """Record the export (who, which filters, how many rows, personal data or not)."""
+    with unit_of_work() as session:
+        event = ExportEvent(
             actor=current_user.username,
             format=fmt,
             filters=_filters_record(),
@@ -119,8 +126,21 @@ def _audit(fmt: str, rows: int, personal: bool) -> None:
             personal_data=personal,
             created_at=utc_now(),
         )
-    )
-    db.session.commit()
+        session.add(event)
+        session.flush()
+        return event.id
+
+
+def _count_rows(event_id: int, rows: int) -> None:
+    """The row count of a streamed export, known once the last row has left."""
+    try:
+        with unit_of_work() as session:
+            event = session.get(ExportEvent, event_id)
+            if event is not None:
+                event.rows = rows
+    except (Refusal, SQLAlchemyError):
+        # The export is recorded already; only its count is missing.
+        current_app.logger.exception("could not record the row count of export %s", event_id)
 
 
 def _all_matching(user: User, filters: queries.QueueFilters) -> Iterator[Complaint]:
@@ -154,7 +174,7 @@ def _header(personal: bool) -> list[str]:
 
 
 @blueprint.get("/")
-@roles_required(*INSPECT_ROLES)
+@permission_required(Permission.INSPECT)
 def cases():
     user: User = current_user  # type: ignore[assignment]
     filters = case_filters()
@@ -178,13 +198,13 @@ def cases():
         else {user.province_code: province_names().get(user.province_code, "")},
         categories=list(Category),
         statuses=list(Status),
-        may_export_personal=user.role in (Role.ADMIN, Role.STAFF),
+        may_export_personal=allows(user, Permission.EXPORT_PERSONAL),
         next_url=url_for("inspect.cases", **next_args) if page.next_cursor else None,
     )
 
 
 @blueprint.get("/export.csv")
-@roles_required(*INSPECT_ROLES)
+@permission_required(Permission.INSPECT)
 def export_csv():
     user: User = current_user  # type: ignore[assignment]
     personal = _wants_personal(user)
@@ -196,9 +216,14 @@ def export_csv():
             count["rows"] += 1
             yield _row(complaint, personal)
 
+    # Recorded before the first row leaves: an export that cannot be recorded does not start.
+    event_id = _audit("csv", 0, personal)
+    # The commit expired the user; load it again now, the stream detaches every row it reads.
+    db.session.refresh(user)
+
     def body() -> Iterator[str]:
         yield from iter_csv(rows(), _header(personal))
-        _audit("csv", count["rows"], personal)
+        _count_rows(event_id, count["rows"])
 
     response = Response(stream_with_context(body()), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
@@ -209,16 +234,20 @@ def export_csv():
 
 
 @blueprint.get("/export.xlsx")
-@roles_required(*INSPECT_ROLES)
+@permission_required(Permission.INSPECT)
 def export_xlsx():
     user: User = current_user  # type: ignore[assignment]
     personal = _wants_personal(user)
     filters = case_filters()
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
-    written = write_xlsx(
-        (_row(c, personal) for c in _all_matching(user, filters)), _header(personal), spool
-    )
-    _audit("xlsx", written, personal)
+    try:
+        written = write_xlsx(
+            (_row(c, personal) for c in _all_matching(user, filters)), _header(personal), spool
+        )
+        _audit("xlsx", written, personal)
+    except BaseException:
+        spool.close()
+        raise
     size = spool.tell()
     spool.seek(0)
 
@@ -251,7 +280,7 @@ def _pdf(complaints: list[Complaint], personal: bool, user: User, filename: str)
                 translate=gettext,
                 lang=current_language(),
                 include_personal=personal
-                and can_read_contact(user, complaint.province_code, complaint.commune_code),
+                and may_read_contact(user, complaint.province_code, complaint.commune_code),
                 case_url=url_for(
                     "staff.complaint_detail", complaint_id=complaint.id, _external=True
                 ),
@@ -272,7 +301,7 @@ def _pdf(complaints: list[Complaint], personal: bool, user: User, filename: str)
 
 
 @blueprint.get("/cases/<int:complaint_id>.pdf")
-@roles_required(*INSPECT_ROLES)
+@permission_required(Permission.INSPECT)
 def case_pdf(complaint_id: int):
     user: User = current_user  # type: ignore[assignment]
     complaint = db.session.get(Complaint, complaint_id) or abort(404)
@@ -281,7 +310,7 @@ def case_pdf(complaint_id: int):
 
 
 @blueprint.get("/export.pdf")
-@roles_required(*INSPECT_ROLES)
+@permission_required(Permission.INSPECT)
 def export_pdf():
     """One PDF for a selection (``?id=1&id=2``) or, without ids, the filtered set (capped)."""
     user: User = current_user  # type: ignore[assignment]
@@ -309,7 +338,7 @@ def export_pdf():
 
 
 @blueprint.route("/cases/<int:complaint_id>/outcome", methods=["GET", "POST"])
-@roles_required(Role.ADMIN, Role.STAFF, Role.INSPECTOR)
+@permission_required(Permission.RECORD_OUTCOME)
 def outcome(complaint_id: int):
     """Record the inspection of a referred case; it moves to CONFIRMED or DISMISSED."""
     user: User = current_user  # type: ignore[assignment]
@@ -336,28 +365,29 @@ def outcome(complaint_id: int):
             if part
         )
         try:
-            move(
-                db.session,
-                complaint,
-                target,
-                actor=user,
-                now=utc_now(),
-                note=note,
-                expected_version=form.version.data,
-            )
-            complaint.inspected_on = form.inspected_on.data
-            complaint.violation_found = found
-            complaint.enforcement_ref = form.enforcement_ref.data or ""
-            refresh_priority(db.session, complaint, calendar=working_calendar(), now=utc_now())
-            db.session.commit()
+            with unit_of_work():
+                move(
+                    db.session,
+                    complaint,
+                    target,
+                    actor=user,
+                    now=utc_now(),
+                    note=note,
+                    expected_version=form.version.data,
+                )
+                complaint.inspected_on = form.inspected_on.data
+                complaint.violation_found = found
+                complaint.enforcement_ref = form.enforcement_ref.data or ""
+                refresh_priority(db.session, complaint, calendar=working_calendar(), now=utc_now())
+        except Refusal as refused:
+            error, status = render_message(refused.message), refused.status
+        else:
             flash(gettext("The outcome was recorded."), "success")
             return redirect(url_for("staff.complaint_detail", complaint_id=complaint.id), 303)
-        except TriageRefused as refused:
-            db.session.rollback()
-            error = render_message(refused.message)
     elif request.method == "POST":
-        error = gettext("Please correct the marked fields.")
-    status = 400 if error else 200
+        error, status = gettext("Please correct the marked fields."), 400
+    else:
+        status = 200
     return render_template(
         "inspect/outcome.html", complaint=complaint, form=form, error=error
     ), status

@@ -19,33 +19,40 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     ValidationError,
 )
 
 from app.clock import local_today
+from app.i18n import render_message
+from app.validation import CoreRule
 from app.verification import MAX_LABEL_PHOTOS
+from barcode_db.claims import CLAIM_LENGTHS
+from complaints import report_rules as rules
 from complaints.workflow import CATEGORY_NAMES, Category
+
+
+def max_length(limit: int) -> CoreRule:
+    """The one length rule (and message) of the forms and the API; the browser is told the limit
+    too (``maxlength``, from the validator's field flags)."""
+    rule = CoreRule(lambda value: rules.length_problem(value, limit))
+    rule.field_flags = {"maxlength": limit}
+    return rule
+
+
+def text_field(label: object, limit: int) -> StringField:
+    return StringField(label, validators=[Optional(), max_length(limit)])
 
 
 class LabelClaimsMixin:
     """What the label says, as the shopper typed or corrected it (all optional)."""
 
-    brand = StringField(
-        lazy_gettext("Brand name on the label (optional)"), validators=[Optional(), Length(max=120)]
-    )
-    maker = StringField(
-        lazy_gettext("Maker or company named on the label"),
-        validators=[Optional(), Length(max=200)],
-    )
-    origin = StringField(
-        lazy_gettext("Origin (“Xuất xứ”, “Made in”)"), validators=[Optional(), Length(max=80)]
-    )
+    brand = text_field(lazy_gettext("Brand name on the label (optional)"), CLAIM_LENGTHS["brand"])
+    maker = text_field(lazy_gettext("Maker or company named on the label"), CLAIM_LENGTHS["maker"])
+    origin = text_field(lazy_gettext("Origin (“Xuất xứ”, “Made in”)"), CLAIM_LENGTHS["origin"])
     expires = DateField(
         lazy_gettext("Expiry date (HSD)"),
         validators=[Optional()],
@@ -84,9 +91,6 @@ class CodeForm(LabelClaimsMixin, FlaskForm):
     code = StringField(lazy_gettext("Barcode number"), validators=[Length(max=512)])
 
 
-PHONE_PATTERN = r"^(\+84|0)[0-9 .\-]{8,13}$"
-
-
 def _category_choices() -> list[SelectChoice]:
     return [SelectChoice(c.value, lazy_gettext(CATEGORY_NAMES[c])) for c in Category]
 
@@ -94,28 +98,20 @@ def _category_choices() -> list[SelectChoice]:
 class ComplaintForm(FlaskForm):
     """The shopper's report. Area choices are filled by the view (province → communes)."""
 
-    idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_\-]{16,80}$")])
+    idempotency_key = HiddenField(
+        validators=[DataRequired(), Regexp(rules.IDEMPOTENCY_KEY_PATTERN)]
+    )
     category = RadioField(
         lazy_gettext("What is wrong?"),
         choices=_category_choices,
         validators=[InputRequired(lazy_gettext("Choose what is wrong with the product."))],
     )
-    code = StringField(
-        lazy_gettext("Barcode number (if there is one)"), validators=[Optional(), Length(max=64)]
-    )
-    product_name = StringField(
-        lazy_gettext("Product name"), validators=[Optional(), Length(max=200)]
-    )
-    brand = StringField(
-        lazy_gettext("Brand on the label"), validators=[Optional(), Length(max=120)]
-    )
-    store_name = StringField(
-        lazy_gettext("Shop or seller"), validators=[Optional(), Length(max=200)]
-    )
-    store_address = StringField(
-        lazy_gettext("Shop address"), validators=[Optional(), Length(max=300)]
-    )
-    # Choices come from the official list (complaints.areas) and are checked by the view, which
+    code = text_field(lazy_gettext("Barcode number (if there is one)"), rules.LENGTHS["code"])
+    product_name = text_field(lazy_gettext("Product name"), rules.LENGTHS["product_name"])
+    brand = text_field(lazy_gettext("Brand on the label"), rules.LENGTHS["brand"])
+    store_name = text_field(lazy_gettext("Shop or seller"), rules.LENGTHS["store_name"])
+    store_address = text_field(lazy_gettext("Shop address"), rules.LENGTHS["store_address"])
+    # Choices come from the official list (barcode_db.areas) and are checked by the view, which
     # knows which communes belong to the chosen province.
     province = SelectField(
         lazy_gettext("Province or city"),
@@ -127,39 +123,30 @@ class ComplaintForm(FlaskForm):
     )
     date_seen = DateField(lazy_gettext("Date you saw or bought it"), validators=[Optional()])
     price = IntegerField(
-        lazy_gettext("Price paid (VND)"),
-        validators=[Optional(), NumberRange(min=0, max=10_000_000_000)],
+        lazy_gettext("Price paid (VND)"), validators=[Optional(), CoreRule(rules.price_problem)]
     )
     quantity = IntegerField(
-        lazy_gettext("Quantity"), validators=[Optional(), NumberRange(min=1, max=100_000)]
+        lazy_gettext("Quantity"), validators=[Optional(), CoreRule(rules.quantity_problem)]
     )
     description = TextAreaField(
         lazy_gettext("What did you see?"),
         validators=[
             InputRequired(lazy_gettext("Describe what you saw, in a few words.")),
-            Length(
-                min=10, max=4000, message=lazy_gettext("Between 10 and 4,000 characters, please.")
-            ),
+            CoreRule(rules.description_problem),
         ],
     )
     photos = MultipleFileField(lazy_gettext("Photos (up to 5)"))
     anonymous = BooleanField(lazy_gettext("Report anonymously"))
-    contact_name = StringField(lazy_gettext("Your name"), validators=[Optional(), Length(max=120)])
+    contact_name = text_field(lazy_gettext("Your name"), rules.LENGTHS["contact_name"])
     contact_phone = StringField(
-        lazy_gettext("Phone"),
-        validators=[
-            Optional(),
-            Regexp(
-                PHONE_PATTERN, message=lazy_gettext("A Vietnamese phone number, e.g. 0912 345 678.")
-            ),
-        ],
+        lazy_gettext("Phone"), validators=[Optional(), CoreRule(rules.phone_problem)]
     )
     contact_email = EmailField(
         lazy_gettext("E-mail"),
         validators=[
             Optional(),
-            Length(max=254),
-            Email(message=lazy_gettext("This e-mail address does not look right.")),
+            max_length(rules.LENGTHS["contact_email"]),
+            CoreRule(rules.email_problem),
         ],
     )
     consent = BooleanField(
@@ -170,24 +157,22 @@ class ComplaintForm(FlaskForm):
     )
 
     def validate_date_seen(self, field: DateField) -> None:
-        today = local_today()
-        if field.data and field.data > today:
-            raise ValidationError(lazy_gettext("The date cannot be in the future."))
-        if field.data and field.data < today.replace(year=today.year - 3):
-            raise ValidationError(
-                lazy_gettext("Only goods seen in the last three years can be reported.")
-            )
+        problem = field.data and rules.date_seen_problem(field.data, local_today())
+        if problem:
+            raise ValidationError(render_message(problem))
 
     def validate_consent(self, field: BooleanField) -> None:
-        gives_contact = not self.anonymous.data and any(
-            (self.contact_name.data, self.contact_phone.data, self.contact_email.data)
+        problem = rules.consent_problem(
+            anonymous=bool(self.anonymous.data),
+            contact=(
+                self.contact_name.data or "",
+                self.contact_phone.data or "",
+                self.contact_email.data or "",
+            ),
+            consent=bool(field.data),
         )
-        if gives_contact and not field.data:
-            raise ValidationError(
-                lazy_gettext(
-                    "Tick the consent box to give your contact details, or report anonymously."
-                )
-            )
+        if problem:
+            raise ValidationError(render_message(problem))
 
 
 class RatingForm(FlaskForm):
@@ -197,7 +182,8 @@ class RatingForm(FlaskForm):
         validators=[InputRequired(lazy_gettext("Choose from 1 to 5."))],
     )
     comment = TextAreaField(
-        lazy_gettext("Comment (optional)"), validators=[Optional(), Length(max=1000)]
+        lazy_gettext("Comment (optional)"),
+        validators=[Optional(), max_length(rules.LENGTHS["rating_comment"])],
     )
 
 

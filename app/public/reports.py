@@ -27,21 +27,14 @@ from app.extensions import db, limiter
 from app.i18n import render_message
 from app.public import blueprint
 from app.public.forms import ComplaintForm, RatingForm, TrackForm
-from barcode_db.verdict import Level
+from app.unit_of_work import unit_of_work
+from barcode_db.areas import area_problem, communes_of, province_names
+from barcode_db.messages import Refusal
 from complaints import queries
-from complaints.areas import communes_of, is_commune_of, province_names
 from complaints.models import Source
-from complaints.operations import NewComplaint, RatingRefused, rate_complaint
+from complaints.operations import NewComplaint, rate_complaint
 from complaints.tracking import format_tracking_code, normalise_tracking_code
-from complaints.workflow import CATEGORY_NAMES, PUBLIC_STATUS, Category
-
-#: The category a suspect verdict suggests.
-CATEGORY_FOR_LEVEL = {
-    Level.MISMATCH.value: Category.COUNTERFEIT,
-    Level.REPORTED.value: Category.COUNTERFEIT,
-    Level.LOOKALIKE.value: Category.IMITATION,
-    Level.INVALID.value: Category.UNKNOWN_ORIGIN,
-}
+from complaints.workflow import CATEGORY_FOR_LEVEL, CATEGORY_NAMES, PUBLIC_STATUS, Category
 
 
 def complaint_rate_limit() -> str:
@@ -119,15 +112,6 @@ def _report_from(form: ComplaintForm) -> NewComplaint:
     )
 
 
-def validate_area(province: str, commune: str | None) -> str | None:
-    """An error message if the area is not one of Vietnam's current units."""
-    if province not in province_names():
-        return gettext("Choose the province or city from the list.")
-    if commune and not is_commune_of(commune, province):
-        return gettext("This commune or ward is not in the chosen province.")
-    return None
-
-
 @blueprint.post("/report")
 @limiter.limit(
     complaint_rate_limit, methods=["POST"], exempt_when=lambda: "refresh_area" in request.form
@@ -139,16 +123,17 @@ def report_submit():
         form.commune.data = ""
         return _form_page(form)
     valid = form.validate_on_submit()
-    area_error = validate_area(form.province.data or "", form.commune.data or None)
-    if area_error:
+    area = area_problem(form.province.data or "", form.commune.data or None)
+    if area is not None:
         valid = False
         field = form.commune if form.province.data in province_names() else form.province
         if not field.errors:  # one message a field: "choose a province" already says it
-            field.errors = [area_error]
+            field.errors = [render_message(area)]
     if not valid:
         return _form_page(form, 400, gettext("Please correct the marked fields."))
+    limit = current_app.config["MAX_PHOTO_BYTES"] + 1
     uploads = [
-        Upload(filename=f.filename or "", data=f.read(10 * 1024 * 1024 + 1))
+        Upload(filename=f.filename or "", data=f.read(limit))
         for f in request.files.getlist(form.photos.name)
         if f and f.filename
     ]
@@ -235,18 +220,12 @@ def track_rating(code: str):
         flash(gettext("Choose from 1 to 5."), "error")
         return redirect(url_for("public.track", code=normalised), 303)
     try:
-        rate_complaint(
-            db.session, complaint, int(form.rating.data), form.comment.data or "", now=utc_now()
-        )
-        db.session.commit()
-    except RatingRefused as refused:
-        db.session.rollback()
-        flash(
-            gettext("You have already rated this report. Thank you!")
-            if refused.reason == "already_rated"
-            else gettext("You can rate the handling once the report is closed."),
-            "error",
-        )
+        with unit_of_work() as session:
+            rate_complaint(
+                session, complaint, int(form.rating.data), form.comment.data or "", now=utc_now()
+            )
+    except Refusal as refused:  # not closed yet, already rated, or rated twice at once
+        flash(render_message(refused.message), "error")
         return redirect(url_for("public.track", code=normalised), 303)
     flash(gettext("Thank you! Your rating helps the association improve."), "success")
     return redirect(url_for("public.track", code=normalised), 303)

@@ -27,13 +27,19 @@ from app.verification import (
     verify_code,
     verify_photos,
 )
+from barcode_db.areas import provinces
 from barcode_db.images import ImageRejected
-from barcode_db.models import Brand, Company
-from barcode_db.provinces import provinces
-from barcode_db.textkey import search_key
+from barcode_db.models import Brand, Certification, Company
+from barcode_db.textkey import LIKE_ESCAPE, like_pattern, search_key
 from barcode_db.verdict import LabelClaims
 
 BRANDS_PER_PAGE = 20
+#: The certifications the brand pages list: those an administrator retired (withdrew) are not
+#: shown to shoppers at all; ended ones are, with their end date. (Verdicts decide currency with
+#: ``Certification.status`` / ``CertificationFact.status``, the same rule.)
+LISTED_CERTIFICATIONS = selectinload(
+    Company.certifications.and_(Certification.retired_at.is_(None))
+)
 
 
 def _claims(form: CodeForm | PhotoForm) -> LabelClaims:
@@ -125,15 +131,21 @@ def brands():
         .where(Company.retired_at.is_(None))
         .options(
             selectinload(Company.brands),
-            selectinload(Company.certifications),
+            LISTED_CERTIFICATIONS,
             selectinload(Company.prefixes),
         )
         .order_by(Company.name_key, Company.id)
+        # Rows already in the session (with every certification) are read again.
+        .execution_options(populate_existing=True)
     )
     if query:
-        key = f"%{search_key(query)}%"
-        brand_match = sa.select(Brand.company_id).where(Brand.name_key.like(key))
-        statement = statement.where(sa.or_(Company.name_key.like(key), Company.id.in_(brand_match)))
+        key = like_pattern(search_key(query))
+        brand_match = sa.select(Brand.company_id).where(
+            Brand.name_key.like(key, escape=LIKE_ESCAPE)
+        )
+        statement = statement.where(
+            sa.or_(Company.name_key.like(key, escape=LIKE_ESCAPE), Company.id.in_(brand_match))
+        )
     if province:
         statement = statement.where(Company.province_code == province)
     pagination = db.paginate(statement, page=page, per_page=BRANDS_PER_PAGE, error_out=False)
@@ -149,7 +161,10 @@ def brands():
 @blueprint.get("/brands/<code>")
 def company(code: str):
     found = db.session.scalar(
-        sa.select(Company).where(Company.code == code, Company.retired_at.is_(None))
+        sa.select(Company)
+        .where(Company.code == code, Company.retired_at.is_(None))
+        .options(LISTED_CERTIFICATIONS)
+        .execution_options(populate_existing=True)
     )
     if found is None:
         abort(404)

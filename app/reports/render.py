@@ -19,9 +19,9 @@ from flask_babel import format_date, format_datetime, format_decimal, gettext
 
 from app.clock import LOCAL_TZ
 from app.reports import charts
+from barcode_db.areas import commune, province_names
 from barcode_db.messages import N_
 from barcode_db.verdict import LEVEL_TITLES, Level
-from complaints.areas import commune, province_names
 from complaints.reports import (
     HEADLINE_NAMES,
     OUTCOME_NAMES,

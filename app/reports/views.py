@@ -10,12 +10,13 @@ from typing import Any
 import click
 from flask import Response, abort, make_response, render_template, request, url_for
 from flask.cli import AppGroup
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from flask_login import current_user
 
-from app.auth.access import READ_ROLES, roles_required
+from app.auth.access import permission_required
 from app.clock import local_today, utc_now
 from app.extensions import db
+from app.i18n import render_message
 from app.reports import blueprint
 from app.reports.render import (
     chart_images,
@@ -25,20 +26,26 @@ from app.reports.render import (
     render_xlsx,
     template_context,
 )
-from complaints.accounts import Role, User, can_see_area
-from complaints.areas import Commune, communes_of, is_commune_of, province_names
+from barcode_db.areas import Commune, communes_of, is_commune_of, province_names
+from barcode_db.messages import N_, Message, Refusal
+from complaints.accounts import Role, User
+from complaints.permissions import Permission, can_see_area
 from complaints.reports import Period, PeriodKind, Report, build_report, parse_period
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class BadReportRequest(Exception):
-    """A period, province or commune that names no report; ``message`` says why, translated."""
+class BadReportRequest(Refusal):
+    """A period, province or commune that names no report; ``message`` says why."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+NOT_A_PERIOD = N_(
+    "“%(period)s” is not a period: choose a year (2026), a half-year (2026-H1, "
+    "2026-H2) or a quarter (2026-Q1 to 2026-Q4)."
+)
+NOT_A_PROVINCE = N_("“%(code)s” is not a province code: choose a province from the list.")
+COMMUNE_ELSEWHERE = N_("Commune “%(code)s” is not in this province: choose one of its communes.")
 
 
 def validated(
@@ -49,32 +56,24 @@ def validated(
         period = parse_period(period_text)
     except ValueError:
         raise BadReportRequest(
-            gettext(
-                "“%(period)s” is not a period: choose a year (2026), a half-year (2026-H1, "
-                "2026-H2) or a quarter (2026-Q1 to 2026-Q4).",
-                period=period_text[:20],
-            )
+            Message("not_a_period", NOT_A_PERIOD, {"period": period_text[:20]})
         ) from None
     if province_code not in province_names():
         raise BadReportRequest(
-            gettext(
-                "“%(code)s” is not a province code: choose a province from the list.",
-                code=province_code[:10],
-            )
+            Message("not_a_province", NOT_A_PROVINCE, {"code": province_code[:10]})
         )
     if commune_code and not is_commune_of(commune_code, province_code):
         raise BadReportRequest(
-            gettext(
-                "Commune “%(code)s” is not in this province: choose one of its communes.",
-                code=commune_code[:10],
-            )
+            Message("commune_elsewhere", COMMUNE_ELSEWHERE, {"code": commune_code[:10]})
         )
     return period, province_code, commune_code or None
 
 
 @blueprint.errorhandler(BadReportRequest)
 def bad_request(error: BadReportRequest) -> tuple[str, int]:
-    return render_template("reports/error.html", message=error.message), 400
+    return render_template(
+        "reports/error.html", message=render_message(error.message)
+    ), error.status
 
 
 @blueprint.after_request
@@ -129,7 +128,7 @@ def _chosen_period() -> Period:
 
 
 @blueprint.get("/")
-@roles_required(*READ_ROLES)
+@permission_required(Permission.READ)
 def index() -> str:
     user: User = current_user  # type: ignore[assignment]
     provinces = _visible_provinces(user)
@@ -179,7 +178,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 
 
 @blueprint.get("/view")
-@roles_required(*READ_ROLES)
+@permission_required(Permission.READ)
 def view() -> str:
     report = _report_from_request()
     args = _report_args(report)
@@ -193,14 +192,14 @@ def view() -> str:
 
 
 @blueprint.get("/report.pdf")
-@roles_required(*READ_ROLES)
+@permission_required(Permission.READ)
 def report_pdf() -> Response:
     report = _report_from_request()
     return _download(render_pdf(report), PDF, f"{file_stem(report)}.pdf")
 
 
 @blueprint.get("/report.xlsx")
-@roles_required(*READ_ROLES)
+@permission_required(Permission.READ)
 def report_xlsx() -> Response:
     report = _report_from_request()
     return _download(render_xlsx(report), XLSX, f"{file_stem(report)}.xlsx")
@@ -229,7 +228,7 @@ def build_command(period: str, province: str, commune: str | None, out: Path, la
         try:
             chosen, province, commune = validated(period, province, commune)
         except BadReportRequest as bad:
-            raise click.ClickException(bad.message) from None
+            raise click.ClickException(render_message(bad.message)) from None
         report = build_report(db.session, chosen, province, commune_code=commune, now=utc_now())
         images = chart_images(report)
         files: list[tuple[str, bytes]] = [

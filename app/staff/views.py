@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
-from app.auth.access import READ_ROLES, TRIAGE_ROLES, require_area, roles_required
+from app.auth.access import permission_required, require_area
 from app.calendar import working_calendar
 from app.clock import LOCAL_TZ, utc_now
 from app.complaint_service import photo_store
@@ -20,23 +19,33 @@ from app.extensions import db
 from app.i18n import render_message
 from app.staff import blueprint
 from app.staff.forms import AssignForm, MergeForm, MoveForm, NoteForm, TemplateForm
-from barcode_db.messages import N_, Message
+from app.unit_of_work import unit_of_work
+from barcode_db.areas import commune, communes_of, province_names
+from barcode_db.messages import N_, Message, Refusal
 from barcode_db.textkey import search_key
 from complaints import queries
-from complaints.accounts import ROLE_NAMES, Role, User, can_read_contact, can_see_area
-from complaints.areas import commune, communes_of, province_names
+from complaints.accounts import ROLE_NAMES, Role, User
+from complaints.api_tokens import issue_api_token, revoke_api_token
 from complaints.deadlines import deadline_for, deadline_state
-from complaints.models import (
-    Complaint,
-    ComplaintEvent,
-    Evidence,
-    ResponseTemplate,
-    Source,
+from complaints.models import ApiToken, Complaint, ComplaintEvent, Evidence
+from complaints.permissions import (
+    Permission,
+    allows,
+    can_see_area,
+    may_read_contact,
+    may_record_outcome,
+    roles_for,
 )
 from complaints.priority import band_for
+from complaints.response_templates import fetch_response_templates, save_response_templates
+from complaints.signals import (
+    AREA_QUESTIONS,
+    AreaNeeded,
+    open_from_signals,
+    summarise_signals,
+)
 from complaints.snapshot import snapshot_messages
 from complaints.triage import (
-    StaleEdit,
     TriageRefused,
     add_note,
     assign,
@@ -63,7 +72,13 @@ def staff_globals():
         "role_names": ROLE_NAMES,
         "status_names": STATUS_NAMES,
         "category_names": CATEGORY_NAMES,
+        "may": _may,
     }
+
+
+def _may(permission: str) -> bool:
+    """For templates: whether the signed-in user holds ``permission`` (a Permission value)."""
+    return bool(current_user.is_authenticated) and allows(current_user, Permission(permission))  # type: ignore[arg-type]
 
 
 def _local_day_start(text: str | None) -> dt.datetime | None:
@@ -105,14 +120,14 @@ def _staff_users() -> list[User]:
     return list(
         db.session.scalars(
             sa.select(User)
-            .where(User.active.is_(True), User.role.in_([Role.ADMIN, Role.STAFF]))
+            .where(User.active.is_(True), User.role.in_(roles_for(Permission.TRIAGE)))
             .order_by(User.name)
         )
     )
 
 
 @blueprint.get("/")
-@roles_required(*READ_ROLES)
+@permission_required(Permission.READ)
 def queue():
     user: User = current_user  # type: ignore[assignment]
     filters = _filters_from_request(user)
@@ -206,10 +221,7 @@ def _detail(
         SelectChoice(str(u.id), u.display) for u in _staff_users()
     ]
     templates = {
-        t.status.value: t.body
-        for t in db.session.scalars(
-            sa.select(ResponseTemplate).where(ResponseTemplate.language == "vi")
-        )
+        status.value: body for status, body in fetch_response_templates(db.session, "vi").items()
     }
     state = (
         deadline_state(complaint.created_at, utc_now(), working_calendar())
@@ -232,11 +244,11 @@ def _detail(
             band=band_for(complaint.priority),
             error=error,
             show_contact=show_contact,
-            may_read_contact=can_read_contact(
+            may_read_contact=may_read_contact(
                 user, complaint.province_code, complaint.commune_code
             ),
-            may_triage=user.role in TRIAGE_ROLES,
-            may_record_outcome=user.role is Role.INSPECTOR and complaint.status is Status.REFERRED,
+            may_triage=allows(user, Permission.TRIAGE),
+            may_record_outcome=may_record_outcome(user, complaint.status),
             province_name=province_names().get(complaint.province_code, ""),
             commune_name=(
                 commune(complaint.commune_code).name
@@ -256,51 +268,50 @@ def _detail(
 
 
 @blueprint.get("/complaints/<int:complaint_id>")
-@roles_required(*READ_ROLES)
+@permission_required(Permission.READ)
 def complaint_detail(complaint_id: int):
     return _detail(_complaint_or_404(complaint_id))
 
 
-def _refused(complaint: Complaint, refused: TriageRefused):
-    db.session.rollback()
-    status = 409 if isinstance(refused, StaleEdit) else 400
+def _refused(complaint_id: int, refusal: Refusal):
+    """The complaint's page again, as saved (the unit of work rolled back), saying why."""
     return _detail(
-        db.session.get(Complaint, complaint.id) or complaint,
-        status=status,
-        error=render_message(refused.message),
+        _complaint_or_404(complaint_id),
+        status=refusal.status,
+        error=render_message(refusal.message),
     )
 
 
-def _stale(complaint_id: int):
-    db.session.rollback()
-    fresh = _complaint_or_404(complaint_id)
-    message = Message(
-        "stale_edit_race",
-        N_(
-            "Someone saved this complaint at the same moment. "
-            "Nothing was saved: reload it and try again."
-        ),
-    )
-    return _detail(fresh, status=409, error=render_message(message))
+def _refused_page(refusal: Refusal, back: str):
+    """Nothing was saved, and why, for a change that is not on one complaint's page."""
+    return render_template(
+        "staff/refused.html", message=render_message(refusal.message), back=back
+    ), refusal.status
 
 
-def _apply(complaint: Complaint, change: Callable[[], None], success: Callable[[], str]):
-    """Run one triage change, refresh the priority and commit; or show why nothing was saved
-    (a refused move, an edit made on an old version, a save racing another)."""
+def _apply(
+    complaint: Complaint,
+    change: Callable[[], None],
+    success: Callable[[], str],
+    *,
+    refresh: bool = True,
+):
+    """Run one change on a complaint (and refresh its priority) as one unit of work; or show
+    why nothing was saved (a refused move, an edit made on an old version, a save racing
+    another)."""
     try:
-        change()
-        refresh_priority(db.session, complaint, calendar=working_calendar(), now=utc_now())
-        db.session.commit()
-    except TriageRefused as refused:
-        return _refused(complaint, refused)
-    except StaleDataError:
-        return _stale(complaint.id)
+        with unit_of_work():
+            change()
+            if refresh:
+                refresh_priority(db.session, complaint, calendar=working_calendar(), now=utc_now())
+    except Refusal as refusal:
+        return _refused(complaint.id, refusal)
     flash(success(), "success")
     return redirect(url_for("staff.complaint_detail", complaint_id=complaint.id), 303)
 
 
 @blueprint.post("/complaints/<int:complaint_id>/move")
-@roles_required(Role.ADMIN, Role.STAFF, Role.INSPECTOR)
+@permission_required(Permission.TRIAGE, Permission.RECORD_OUTCOME)
 def complaint_move(complaint_id: int):
     complaint = _complaint_or_404(complaint_id)
     form = MoveForm()
@@ -323,30 +334,29 @@ def complaint_move(complaint_id: int):
 
 
 @blueprint.post("/complaints/<int:complaint_id>/note")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(Permission.TRIAGE)
 def complaint_note(complaint_id: int):
     complaint = _complaint_or_404(complaint_id)
     form = NoteForm()
     if not form.validate_on_submit():
         return _detail(complaint, status=400, error=gettext("The note is empty."))
-    try:
-        add_note(
+    return _apply(
+        complaint,
+        lambda: add_note(
             db.session,
             complaint,
-            actor=current_user,
-            now=utc_now(),  # type: ignore[arg-type]
+            actor=current_user,  # type: ignore[arg-type]
+            now=utc_now(),
             note=form.note.data,
             public=bool(form.public.data),
-        )
-    except TriageRefused as refused:
-        return _refused(complaint, refused)
-    db.session.commit()
-    flash(gettext("Note saved."), "success")
-    return redirect(url_for("staff.complaint_detail", complaint_id=complaint.id), 303)
+        ),
+        lambda: gettext("Note saved."),
+        refresh=False,  # a note changes nothing that the priority reads
+    )
 
 
 @blueprint.post("/complaints/<int:complaint_id>/assign")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(Permission.TRIAGE)
 def complaint_assign(complaint_id: int):
     complaint = _complaint_or_404(complaint_id)
     form = AssignForm()
@@ -372,13 +382,15 @@ def complaint_assign(complaint_id: int):
 
 
 @blueprint.post("/complaints/<int:complaint_id>/contact")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(Permission.READ_CONTACT)
 def complaint_contact(complaint_id: int):
     complaint = _complaint_or_404(complaint_id)
-    if not can_read_contact(current_user, complaint.province_code, complaint.commune_code):  # type: ignore[arg-type]
-        abort(403)
-    record_contact_view(db.session, complaint, actor=current_user, now=utc_now())  # type: ignore[arg-type]
-    db.session.commit()
+    try:
+        with unit_of_work():
+            record_contact_view(db.session, complaint, actor=current_user, now=utc_now())  # type: ignore[arg-type]
+    except Refusal as refusal:
+        # Not shown: reading them could not be recorded, or the role does not allow it.
+        return _refused(complaint_id, refusal)
     return _detail(complaint, show_contact=True)
 
 
@@ -387,7 +399,7 @@ def _ids(text: str) -> list[int]:
 
 
 @blueprint.post("/complaints/<int:complaint_id>/merge")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(Permission.TRIAGE)
 def complaint_merge(complaint_id: int):
     survivor = _complaint_or_404(complaint_id)
     form = MergeForm()
@@ -411,10 +423,16 @@ def complaint_merge(complaint_id: int):
     )
 
 
+BAD_BULK = Message("bad_bulk", N_("Choose an action."))
+
+
 @blueprint.post("/bulk")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(Permission.TRIAGE)
 def bulk():
-    """Assign or move several complaints at once; each change is audited on its own."""
+    """Assign or move several complaints at once; each change is audited on its own.
+
+    A change the rules refuse skips that complaint; a save racing another (or any refusal of
+    the database) saves none of them."""
     ids = _ids(" ".join(request.form.getlist("selected")))
     action = request.form.get("action", "")
     back = request.form.get("back") or url_for("staff.queue")
@@ -423,36 +441,42 @@ def bulk():
     if not ids:
         flash(gettext("Select at least one complaint."), "error")
         return redirect(back, 303)
+    user: User = current_user  # type: ignore[assignment]
     now = utc_now()
     done, refused = 0, []
-    assignee = None
-    if action == "assign":
-        value = request.form.get("assignee", "")
-        assignee = db.session.get(User, int(value)) if value.isdigit() else None
-    for complaint_id in ids:
-        complaint = db.session.get(Complaint, complaint_id)
-        if complaint is None or not _visible(complaint):
-            continue
-        try:
-            with db.session.begin_nested():
-                if action == "assign":
-                    assign(db.session, complaint, assignee, actor=current_user, now=now)  # type: ignore[arg-type]
-                elif action == "move" and request.form.get("target") in Status.__members__:
-                    move(
-                        db.session,
-                        complaint,
-                        Status(request.form["target"]),
-                        actor=current_user,  # type: ignore[arg-type]
-                        now=now,
-                        note=request.form.get("note", ""),
-                    )
-                else:
-                    raise TriageRefused(Message("bad_bulk", N_("Choose an action.")))
-                refresh_priority(db.session, complaint, calendar=working_calendar(), now=now)
-            done += 1
-        except TriageRefused as error:
-            refused.append(f"{complaint.tracking_code}: {render_message(error.message)}")
-    db.session.commit()
+    try:
+        with unit_of_work():
+            assignee = None
+            if action == "assign":
+                value = request.form.get("assignee", "")
+                assignee = db.session.get(User, int(value)) if value.isdigit() else None
+            for complaint_id in ids:
+                complaint = db.session.get(Complaint, complaint_id)
+                if complaint is None or not _visible(complaint):
+                    continue
+                try:
+                    with db.session.begin_nested():
+                        if action == "assign":
+                            assign(db.session, complaint, assignee, actor=user, now=now)
+                        elif action == "move" and request.form.get("target") in Status.__members__:
+                            move(
+                                db.session,
+                                complaint,
+                                Status(request.form["target"]),
+                                actor=user,
+                                now=now,
+                                note=request.form.get("note", ""),
+                            )
+                        else:
+                            raise TriageRefused(BAD_BULK)
+                        refresh_priority(
+                            db.session, complaint, calendar=working_calendar(), now=now
+                        )
+                    done += 1
+                except TriageRefused as error:
+                    refused.append(f"{complaint.tracking_code}: {render_message(error.message)}")
+    except Refusal as refusal:
+        return _refused_page(refusal, back)
     flash(gettext("%(count)s complaint(s) changed.", count=done), "success")
     for line in refused[:20]:
         flash(line, "error")
@@ -464,7 +488,7 @@ def _visible(complaint: Complaint) -> bool:
 
 
 @blueprint.get("/photos/<int:evidence_id>")
-@roles_required(*READ_ROLES)
+@permission_required(Permission.READ)
 def photo(evidence_id: int):
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None:
@@ -477,7 +501,7 @@ def photo(evidence_id: int):
 
 
 @blueprint.get("/duplicates")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(Permission.TRIAGE)
 def duplicates():
     clusters = queries.fetch_duplicate_clusters(db.session, current_user)  # type: ignore[arg-type]
     return render_template(
@@ -486,7 +510,7 @@ def duplicates():
 
 
 @blueprint.get("/signals")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(Permission.TRIAGE)
 def signals():
     days = request.args.get("days", 7, type=int)
     days = days if days in (1, 7, 30) else 7
@@ -497,123 +521,139 @@ def signals():
 
 
 @blueprint.post("/signals/open")
-@roles_required(*TRIAGE_ROLES)
+@permission_required(Permission.TRIAGE)
 def signal_open():
-    """Open a complaint from a hot spot of anonymous signals (no reporter, no contact)."""
-    from app.complaint_service import normalise_code
-    from complaints.operations import NewComplaint, file_complaint
+    """Open a complaint from a hot spot of anonymous signals (no reporter, no contact).
 
+    Signals do not say where they were scanned: unless the user works on one province, the
+    page asks which province's queue (and, optionally, which commune) the complaint goes to."""
     user: User = current_user  # type: ignore[assignment]
-    code = (request.form.get("code") or "")[:64]
-    count = request.form.get("count", "0")
-    level = request.form.get("level", "")
-    code_seen, gtin = normalise_code(code)
-    category = {
-        "MISMATCH": Category.COUNTERFEIT,
-        "REPORTED": Category.COUNTERFEIT,
-        "LOOKALIKE": Category.IMITATION,
-    }.get(level, Category.UNKNOWN_ORIGIN)
-    province = user.province_code or request.form.get("province") or "01"
-    report = NewComplaint(
-        category=category,
-        description=gettext(
-            "Opened from %(count)s anonymous scan signals (last verdict: %(level)s).",
-            count=count,
-            level=level,
-        ),
-        province_code=province,
-        code_seen=code_seen,
-        gtin=gtin,
-        source=Source.SIGNALS,
-    )
-    complaint = file_complaint(db.session, report, [], _NoWrites(), photo_keys=[], now=utc_now())
-    refresh_priority(db.session, complaint, calendar=working_calendar(), now=utc_now())
-    db.session.commit()
+    code = (request.form.get("code") or "").strip()[:64]
+    province = request.form.get("province") or None
+    commune_code = request.form.get("commune") or None
+    if request.form.get("refresh_area"):
+        return _ask_area(code, province, commune_code, question=None)
+    try:
+        with unit_of_work():
+            complaint = open_from_signals(
+                db.session,
+                code,
+                province_code=province,
+                commune_code=commune_code,
+                actor=user,
+                now=utc_now(),
+                render=render_message,
+            )
+            refresh_priority(db.session, complaint, calendar=working_calendar(), now=utc_now())
+    except AreaNeeded as needed:
+        return _ask_area(code, province, commune_code, question=needed)
+    except Refusal as refusal:
+        return _refused_page(refusal, url_for("staff.signals"))
     flash(gettext("Complaint opened from the signals."), "success")
     return redirect(url_for("staff.complaint_detail", complaint_id=complaint.id), 303)
 
 
-class _NoWrites:
-    def put(self, key: str, data: bytes) -> None:  # pragma: no cover - no photos here
-        raise AssertionError("no photos")
+def _ask_area(code: str, province: str | None, commune_code: str | None, question: Refusal | None):
+    """The form that asks where a complaint opened from signals belongs."""
+    user: User = current_user  # type: ignore[assignment]
+    provinces = _visible_provinces(user)
+    if province not in provinces:
+        province = user.province_code if user.province_code in provinces else None
+    communes = list(communes_of(province)) if province else []
+    if province and province == user.province_code and user.commune_codes:
+        communes = [c for c in communes if c.code in user.commune_codes]
+    response = make_response(
+        render_template(
+            "staff/signal_area.html",
+            summary=summarise_signals(db.session, code),
+            code=code,
+            question=render_message(question.message) if question else None,
+            provinces=provinces,
+            province=province or "",
+            communes=communes,
+            commune_code=commune_code or "",
+        ),
+        # Being asked is no error of the user's; a province or commune that does not fit is.
+        400 if question is not None and question.message not in AREA_QUESTIONS else 200,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.route("/templates", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(Permission.MANAGE_TEMPLATES)
 def templates():
     """Response templates per status, in Vietnamese, that staff start their notes from."""
     form = TemplateForm()
+    error = None
     if request.method == "POST" and form.validate_on_submit():
-        for status in Status:
-            body = (request.form.get(f"body_{status.value}") or "").strip()[:4000]
-            existing = db.session.scalar(
-                sa.select(ResponseTemplate).where(
-                    ResponseTemplate.status == status, ResponseTemplate.language == "vi"
-                )
-            )
-            if existing is None and body:
-                db.session.add(
-                    ResponseTemplate(
-                        status=status, language="vi", body=body, updated_by=current_user.username
-                    )
-                )
-            elif existing is not None and existing.body != body:
-                existing.body = body
-                existing.updated_by = current_user.username
-        db.session.commit()
-        flash(gettext("Templates saved."), "success")
-        return redirect(url_for("staff.templates"), 303)
-    current = {
-        t.status: t
-        for t in db.session.scalars(
-            sa.select(ResponseTemplate).where(ResponseTemplate.language == "vi")
-        )
-    }
-    return render_template(
-        "staff/templates.html", form=form, current=current, statuses=list(Status)
+        bodies = {status: request.form.get(f"body_{status.value}") or "" for status in Status}
+        try:
+            with unit_of_work():
+                save_response_templates(db.session, bodies, actor=current_user, language="vi")  # type: ignore[arg-type]
+        except Refusal as refusal:
+            error = refusal
+        else:
+            flash(gettext("Templates saved."), "success")
+            return redirect(url_for("staff.templates"), 303)
+    response = make_response(
+        render_template(
+            "staff/templates.html",
+            form=form,
+            current=fetch_response_templates(db.session, "vi"),
+            statuses=list(Status),
+            error=render_message(error.message) if error else None,
+        ),
+        error.status if error else 200,
     )
+    return response
 
 
 @blueprint.route("/tokens", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required(Permission.MANAGE_USERS)
 def tokens():
     """API tokens for inspection systems: read-only, per user, shown once, revocable."""
-    from app.api.cases import new_token
-    from complaints.models import ApiToken
-
+    user: User = current_user  # type: ignore[assignment]
     shown = None
+    error = None
     if request.method == "POST":
         action = request.form.get("action")
-        if action == "create":
-            owner = db.session.get(User, request.form.get("user_id", type=int) or 0)
-            name = (request.form.get("name") or "").strip()[:120]
-            if (
-                owner is None
-                or owner.role not in (Role.ADMIN, Role.STAFF, Role.INSPECTOR)
-                or not name
-            ):
-                flash(gettext("Choose an inspector or staff account and name the token."), "error")
+        try:
+            if action == "create":
+                with unit_of_work():
+                    shown = issue_api_token(
+                        db.session,
+                        db.session.get(User, request.form.get("user_id", type=int) or 0),
+                        name=request.form.get("name") or "",
+                        actor=user,
+                        now=utc_now(),
+                    )
+            elif action == "revoke":
+                token = db.session.get(ApiToken, request.form.get("token_id", type=int) or 0)
+                with unit_of_work():
+                    revoked = token is not None and revoke_api_token(
+                        db.session, token, actor=user, now=utc_now()
+                    )
+                if revoked:
+                    flash(gettext("The token was revoked."), "success")
                 return redirect(url_for("staff.tokens"), 303)
-            shown, digest = new_token()
-            db.session.add(
-                ApiToken(user_id=owner.id, name=name, token_hash=digest, created_at=utc_now())
-            )
-            db.session.commit()
-        elif action == "revoke":
-            token = db.session.get(ApiToken, request.form.get("token_id", type=int) or 0)
-            if token is not None and token.revoked_at is None:
-                token.revoked_at = utc_now()
-                db.session.commit()
-                flash(gettext("The token was revoked."), "success")
-            return redirect(url_for("staff.tokens"), 303)
+        except Refusal as refusal:
+            error = refusal
     listed = db.session.scalars(sa.select(ApiToken).order_by(ApiToken.id.desc())).all()
     owners = db.session.scalars(
         sa.select(User)
-        .where(User.active.is_(True), User.role.in_([Role.INSPECTOR, Role.STAFF, Role.ADMIN]))
+        .where(User.active.is_(True), User.role.in_(roles_for(Permission.INSPECT)))
         .order_by(User.name)
     ).all()
     response = make_response(
-        render_template("staff/tokens.html", tokens=listed, owners=owners, shown=shown)
+        render_template(
+            "staff/tokens.html",
+            tokens=listed,
+            owners=owners,
+            shown=shown,
+            error=render_message(error.message) if error else None,
+        ),
+        error.status if error else 200,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -159,6 +159,8 @@ def test_a_change_rolled_back_leaves_no_trace_in_verdicts(db_session, sample_reg
     assert verify_code(VINAMILK_PRODUCT).verdict.level.value == "TRUSTED"
 
 
+# What another connection sees of this one's uncommitted work: real transactions.
+@pytest.mark.real_transactions
 def test_a_verification_while_a_complaint_is_being_filed_does_not_hide_it_after(
     client, db_session, sample_registry, clock
 ) -> None:
@@ -171,6 +173,8 @@ def test_a_verification_while_a_complaint_is_being_filed_does_not_hide_it_after(
     assert verify(client, VINAMILK_PRODUCT)["level"] == "REPORTED"
 
 
+# What another connection sees of this one's uncommitted work: real transactions.
+@pytest.mark.real_transactions
 def test_what_a_transaction_has_not_committed_is_never_shown_to_others(
     client, db_session, sample_registry, clock
 ) -> None:

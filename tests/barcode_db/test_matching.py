@@ -210,6 +210,7 @@ def big_matcher() -> BrandMatcher:
     return BrandMatcher(entries[:middle] + INSERTED + entries[middle:])
 
 
+@pytest.mark.slow  # builds a matcher over 100,000 brands
 @pytest.mark.parametrize(
     ("text", "kind", "entry"),
     [
@@ -227,6 +228,7 @@ def test_100k_brands(text: str, kind: MatchKind, entry: BrandEntry | None) -> No
     assert (result.kind, result.entry) == (kind, entry)
 
 
+@pytest.mark.slow
 def test_100k_brands_finds_generated_names() -> None:
     matcher = big_matcher()
     rng = random.Random(11)

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from barcode_db.provinces import provinces
-from complaints.areas import commune, communes_of, is_commune_of, province_names
+from barcode_db.areas import commune, communes_of, is_commune_of, province_names, provinces
 from complaints.tracking import (
     ALPHABET,
     format_tracking_code,

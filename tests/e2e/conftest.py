@@ -48,8 +48,11 @@ def browser_context_args(browser_context_args: dict[str, object]) -> dict[str, o
 
 
 @pytest.fixture
-def live_server(app: Flask, db_session) -> Iterator[str]:
-    """The test app served on a free loopback port for the length of one test."""
+def live_server(app: Flask, real_transactions, db_session) -> Iterator[str]:
+    """The test app served on a free loopback port for the length of one test.
+
+    Its threads have connections of their own: the test's rows are committed for real
+    (``real_transactions``), and emptied after it."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -133,6 +133,7 @@ def test_the_frames_are_what_the_tests_say() -> None:
     assert decode_image(blank_label()) == []
 
 
+@pytest.mark.slow  # waits seconds of camera time by design
 def test_a_code_the_browser_reads_sends_no_frame(
     camera_page: Callable[[Image.Image], Page], live_server: str, sample_registry
 ) -> None:
@@ -152,6 +153,7 @@ def test_a_code_the_browser_reads_sends_no_frame(
     expect(page.locator("#verdict")).to_have_attribute("data-level", "TRUSTED")
 
 
+@pytest.mark.slow  # waits seconds of camera time by design
 def test_the_server_reads_what_the_browser_cannot(
     camera_page: Callable[[Image.Image], Page], live_server: str, sample_registry
 ) -> None:
@@ -172,6 +174,7 @@ def test_the_server_reads_what_the_browser_cannot(
     expect(page.locator("#verdict-gtin")).to_have_text(VINAMILK_PRODUCT)
 
 
+@pytest.mark.slow  # waits seconds of camera time by design
 def test_no_code_anywhere_stops_after_a_few_frames(
     camera_page: Callable[[Image.Image], Page], live_server: str, sample_registry
 ) -> None:
@@ -201,6 +204,7 @@ def _answer_frames_with(page: Page, status: int, body: str) -> list[str]:
     return frames
 
 
+@pytest.mark.slow  # waits seconds of camera time by design
 def test_two_numbers_from_the_server_are_shown_and_neither_is_picked(
     page: Page, live_server: str, sample_registry
 ) -> None:
@@ -224,6 +228,7 @@ def test_two_numbers_from_the_server_are_shown_and_neither_is_picked(
     expect(status).to_contain_text(DISAGREE_EN)
 
 
+@pytest.mark.slow  # waits seconds of camera time by design
 def test_the_photo_rate_limit_stops_the_frames(
     page: Page, live_server: str, sample_registry
 ) -> None:

@@ -1,0 +1,615 @@
+"""The JSON API's request and response schemas (marshmallow): the validators of what comes in and
+the description of what goes out. ``/api/openapi.json`` is generated from them (flask-smorest),
+so the document cannot drift from the code; the rules a report shares with the web form are
+the complaints core's (:mod:`complaints.report_rules`), wrapped by :mod:`app.validation`.
+
+Responses are closed shapes: every object lists its fields and refuses others
+(``additionalProperties: false``), so a field added to a view without its schema fails the
+tests that validate real responses against the document (and schemathesis).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask_babel import lazy_gettext
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+from app.clock import local_today
+from app.validation import ma_rule
+from app.verification import MAX_LABEL_PHOTOS
+from barcode_db.areas import provinces
+from barcode_db.claims import CLAIM_LENGTHS
+from barcode_db.label_text import PartyRole
+from barcode_db.matching import MatchKind
+from barcode_db.models import Programme
+from barcode_db.prefixes import PrefixKind
+from barcode_db.verdict import Level, ReportHint, Source, Tone
+from complaints import report_rules as rules
+from complaints.evidence import MAX_PHOTOS
+from complaints.workflow import Category, Status
+
+
+def _messages() -> dict[str, Any]:
+    """marshmallow's own messages, in the reader's language."""
+    return {
+        "required": lazy_gettext("This field is required."),
+        "null": lazy_gettext("This field is required."),
+        "invalid": lazy_gettext("Not a valid value."),
+    }
+
+
+def _text(limit: int, *, required: bool = False, **kwargs: Any) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=ma_rule(lambda value: rules.length_problem(value, limit)),
+        error_messages=_messages(),
+        metadata={**kwargs.pop("metadata", {}), "maxLength": limit},
+        **kwargs,
+    )
+
+
+def _date(**kwargs: Any) -> fields.Date:
+    return fields.Date(
+        error_messages={**_messages(), "invalid": lazy_gettext("Not a valid date: YYYY-MM-DD.")},
+        **kwargs,
+    )
+
+
+def _boolean(**kwargs: Any) -> fields.Boolean:
+    return fields.Boolean(
+        error_messages={**_messages(), "invalid": lazy_gettext("Not a valid true/false value.")},
+        **kwargs,
+    )
+
+
+def _integer(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(
+        error_messages={**_messages(), "invalid": lazy_gettext("Not a valid whole number.")},
+        **kwargs,
+    )
+
+
+def _choice(values: list[str], message: Any, **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(values, error=message),
+        error_messages=_messages(),
+        **kwargs,
+    )
+
+
+class _Input(ma.Schema):
+    """A request: text is stripped and fields the API does not know are ignored. In a form
+    (multipart) body an empty field is left out, as a browser's empty box means "not given";
+    in a query string an empty value is a value (and refused where it is not one)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    drop_empty: bool = False
+    keep_empty: tuple[str, ...] = ()
+
+    @ma.pre_load
+    def _drop_empty(self, data: Any, **_: Any) -> dict[str, Any]:
+        cleaned: dict[str, Any] = {}
+        for name in data:
+            field = self.fields.get(name)
+            value = data[name]
+            if isinstance(field, fields.List) and hasattr(data, "getlist"):
+                value = data.getlist(name)
+            if isinstance(value, str):
+                value = value.strip()
+                if value == "" and self.drop_empty and name not in self.keep_empty:
+                    continue
+            cleaned[name] = value
+        return cleaned
+
+
+# ---- requests ----------------------------------------------------------------------------------
+
+
+class LangArgs(_Input):
+    lang = fields.String(
+        load_default="vi",
+        validate=validate.OneOf(["vi", "en"]),
+        metadata={"description": "Language of messages."},
+    )
+
+
+class Claims(_Input):
+    """What the label says, as the shopper read it (all optional)."""
+
+    brand = _text(CLAIM_LENGTHS["brand"], metadata={"description": "Brand name on the label."})
+    made_in_vietnam = _boolean(
+        load_default=False, metadata={"description": "The label claims Made in Vietnam."}
+    )
+    maker = _text(
+        CLAIM_LENGTHS["maker"],
+        metadata={"description": "The maker or responsible company named on the label."},
+    )
+    origin = _text(
+        CLAIM_LENGTHS["origin"],
+        metadata={"description": "The origin on the label (“Xuất xứ”, “Made in”)."},
+    )
+    expires = _date(metadata={"description": "The expiry date on the label, YYYY-MM-DD."})
+
+
+class VerifyQuery(LangArgs, Claims):
+    code = fields.String(
+        required=True,
+        validate=ma_rule(lambda value: rules.length_problem(value, 512)),
+        error_messages={
+            **_messages(),
+            "required": lazy_gettext("Give the barcode number as ?code=..."),
+        },
+        metadata={"description": "Digits, a GS1 element string or a GS1 Digital Link."},
+    )
+
+
+class VerifyForm(Claims):
+    """A label photo check (multipart): photos, or a code instead, with the label's claims."""
+
+    drop_empty = True
+
+    photo = fields.List(
+        Upload(),
+        validate=validate.Length(max=MAX_LABEL_PHOTOS),
+        metadata={
+            "description": "One to three photos of one product (barcode side, front, back): "
+            "JPEG, PNG, WebP, GIF, BMP or TIFF, up to 10 MB each."
+        },
+    )
+    code = _text(512, metadata={"description": "Instead of a photo."})
+
+
+class IdempotencyHeader(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    idempotency_key = fields.String(
+        required=True,
+        data_key="Idempotency-Key",
+        validate=ma_rule(rules.idempotency_key_problem),
+        error_messages={
+            **_messages(),
+            "required": lazy_gettext(
+                "Send an Idempotency-Key header of 16 to 80 letters, digits, “-” or “_” "
+                "(a UUID will do)."
+            ),
+        },
+        metadata={
+            "description": "A fresh random key per report (a UUID). Retrying with the same key "
+            "and content returns the first filing; the same key with other content is refused "
+            "(409).",
+            "pattern": rules.IDEMPOTENCY_KEY_PATTERN,
+        },
+    )
+
+
+class ComplaintIn(_Input):
+    """A shopper's report: the same rules as the web form (complaints.report_rules)."""
+
+    drop_empty = True
+
+    category = _choice(
+        [c.value for c in Category],
+        lazy_gettext("Choose what is wrong with the product."),
+        required=True,
+    )
+    province_code = fields.String(
+        required=True,
+        error_messages={
+            **_messages(),
+            "required": lazy_gettext("Choose the province or city."),
+        },
+        metadata={
+            "description": "NSO code of one of the 34 provinces (2025).",
+            "enum": list(provinces()),
+        },
+    )
+    commune_code = fields.String(
+        metadata={
+            "pattern": "^[0-9]{5}$",
+            "description": "NSO code of a commune of that province "
+            "(GET /api/v1/areas/{province_code}/communes).",
+        }
+    )
+    description = fields.String(
+        required=True,
+        validate=ma_rule(rules.description_problem),
+        error_messages={
+            **_messages(),
+            "required": lazy_gettext("Describe what you saw, in a few words."),
+        },
+        metadata={"minLength": rules.DESCRIPTION_MIN, "maxLength": rules.DESCRIPTION_MAX},
+    )
+    code = _text(rules.LENGTHS["code"], metadata={"description": "Barcode as seen."})
+    product_name = _text(rules.LENGTHS["product_name"])
+    brand = _text(rules.LENGTHS["brand"])
+    store_name = _text(rules.LENGTHS["store_name"])
+    store_address = _text(rules.LENGTHS["store_address"])
+    date_seen = _date(validate=ma_rule(lambda day: rules.date_seen_problem(day, local_today())))
+    price_vnd = _integer(
+        validate=ma_rule(rules.price_problem),
+        metadata={"minimum": 0, "maximum": rules.PRICE_MAX},
+    )
+    quantity = _integer(
+        validate=ma_rule(rules.quantity_problem),
+        metadata={"minimum": 1, "maximum": rules.QUANTITY_MAX},
+    )
+    photos = fields.List(
+        Upload(),
+        metadata={
+            "maxItems": MAX_PHOTOS,
+            "description": "JPEG, PNG, WebP or HEIC, 10 MB each.",
+        },
+    )
+    anonymous = _boolean(load_default=True)
+    contact_name = _text(rules.LENGTHS["contact_name"])
+    contact_phone = fields.String(
+        validate=ma_rule(rules.phone_problem), metadata={"pattern": rules.PHONE_PATTERN}
+    )
+    contact_email = fields.String(
+        validate=ma_rule(
+            lambda v: (
+                rules.length_problem(v, rules.LENGTHS["contact_email"]) or rules.email_problem(v)
+            )
+        ),
+        metadata={"format": "email", "maxLength": rules.LENGTHS["contact_email"]},
+    )
+    consent = _boolean(
+        load_default=False, metadata={"description": "Required with contact details."}
+    )
+
+    @ma.validates_schema
+    def _area_and_consent(self, data: dict[str, Any], **_: Any) -> None:
+        from app.i18n import render_message
+
+        problems: dict[str, list[str]] = {}
+        if "province_code" in data:
+            area = rules.area_problem(data["province_code"], data.get("commune_code"))
+            if area is not None:
+                field = "commune_code" if area.code == "commune_elsewhere" else "province_code"
+                problems[field] = [render_message(area)]
+        consent = rules.consent_problem(
+            anonymous=data.get("anonymous", True),
+            contact=tuple(
+                data.get(k, "") for k in ("contact_name", "contact_phone", "contact_email")
+            ),
+            consent=data.get("consent", False),
+        )
+        if consent is not None:
+            problems["consent"] = [render_message(consent)]
+        if problems:
+            raise ma.ValidationError(problems)
+
+
+class CaseQuery(_Input):
+    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    flagged = fields.String(validate=validate.OneOf(["1"]))
+    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
+    province = fields.String(metadata={"pattern": "^[0-9]{2}$"})
+    commune = fields.String(metadata={"pattern": "^[0-9]{5}$"})
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    brand = fields.String()
+    store = fields.String()
+    gtin = fields.String()
+    after = fields.String(metadata={"description": "the previous page's next"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+# ---- responses ---------------------------------------------------------------------------------
+
+
+def _nullable(field: fields.Field) -> fields.Field:
+    field.allow_none = True
+    return field
+
+
+def _enum(values: list[str], **kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.OneOf(values), **kwargs)
+
+
+class ErrorDetail(ma.Schema):
+    status = fields.Integer(required=True)
+    code = fields.String(metadata={"description": "Stable code of the refusal, when it has one."})
+    message = fields.String(required=True, metadata={"description": "In the language asked for."})
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Field name → what is wrong with it (invalid requests)."},
+    )
+
+
+class ErrorSchema(ma.Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+class ReasonSchema(ma.Schema):
+    code = fields.String(required=True, metadata={"description": "Stable reason code."})
+    tone = _enum([t.value for t in Tone], required=True)
+    source = _enum(
+        [s.value for s in Source],
+        required=True,
+        metadata={
+            "description": "What the reason rests on: the number, the registry, what the shopper "
+            "typed, what was read on the label photo (OCR, not the shopper's word), or the "
+            "association's records."
+        },
+    )
+    report_category = _enum(
+        [h.value for h in ReportHint],
+        required=True,
+        allow_none=True,
+        metadata={"description": "The complaint category a report about this reason would have."},
+    )
+    message = fields.String(required=True, metadata={"description": "In the language asked for."})
+
+
+class Gs1Schema(ma.Schema):
+    prefix = fields.String(required=True)
+    organisation = fields.String(required=True)
+    country_code = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "ISO 3166-1 alpha-2 of the GS1 member organisation; null for "
+            "non-country ranges. Not the country of manufacture."
+        },
+    )
+    country_name = fields.String(required=True, allow_none=True)
+    kind = _enum([k.value for k in PrefixKind], required=True)
+
+
+class CompanySchema(ma.Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    province_code = fields.String(required=True, allow_none=True)
+    company_prefix = fields.String(required=True, allow_none=True)
+    sample_data = fields.Boolean(required=True)
+
+
+class ProductSchema(ma.Schema):
+    gtin = fields.String(required=True)
+    name = fields.String(required=True)
+    brand = fields.String(required=True, allow_none=True)
+
+
+class BrandMatchSchema(ma.Schema):
+    seen = fields.String(required=True, allow_none=True)
+    match = _enum([k.value for k in MatchKind], required=True)
+    name = fields.String(required=True)
+
+
+class CertificationSchema(ma.Schema):
+    programme = _enum([p.value for p in Programme], required=True)
+    name = fields.String(required=True)
+    year = fields.Integer(required=True, allow_none=True)
+    stars = fields.Integer(required=True, allow_none=True)
+    valid_until = fields.Date(required=True, allow_none=True)
+    brand = fields.String(required=True, allow_none=True)
+
+
+class DecodedSchema(ma.Schema):
+    symbology = fields.String(required=True)
+    text = fields.String(required=True)
+    engine = fields.String(required=True)
+    pass_ = fields.String(
+        data_key="pass", required=True, metadata={"description": "the reader's pass that found it"}
+    )
+    confirmed_by = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the second pass that confirmed a read made under heavy image processing"
+        },
+    )
+    votes = fields.Integer(
+        required=True,
+        metadata={"description": "how many (engine, pass) attempts read these digits"},
+    )
+    box = fields.List(
+        fields.Integer(),
+        required=True,
+        allow_none=True,
+        metadata={"description": "where on the photo: left, top, right, bottom (pixels)"},
+    )
+
+
+class LabelBrandSchema(ma.Schema):
+    text = fields.String(required=True, metadata={"description": "Exactly as read."})
+    match = _enum([k.value for k in MatchKind], required=True)
+    certain = fields.Boolean(
+        required=True,
+        metadata={"description": "Two readings agreed; an unsure finding is not judged on."},
+    )
+    registry_brand = fields.String(required=True, allow_none=True)
+    company_code = fields.String(required=True, allow_none=True)
+
+
+class LabelMakerSchema(ma.Schema):
+    text = fields.String(required=True)
+    role = _enum([r.value for r in PartyRole], required=True)
+    company_code = fields.String(required=True, allow_none=True)
+
+
+class LabelImporterSchema(ma.Schema):
+    text = fields.String(required=True)
+
+
+class LabelOriginSchema(ma.Schema):
+    text = fields.String(required=True)
+    country_code = fields.String(
+        required=True, allow_none=True, metadata={"description": "ISO 3166-1 alpha-2"}
+    )
+
+
+class LabelDatesSchema(ma.Schema):
+    manufactured = fields.Date(required=True, allow_none=True)
+    expires = fields.Date(required=True, allow_none=True)
+    certain = fields.Boolean(required=True)
+
+
+class LabelSchema(ma.Schema):
+    """What was read on the label photos (photo verifications only)."""
+
+    text = fields.String(
+        required=True, metadata={"description": "All the text read, line by line."}
+    )
+    brands = fields.List(fields.Nested(LabelBrandSchema), required=True)
+    maker = fields.Nested(LabelMakerSchema, required=True, allow_none=True)
+    importer = fields.Nested(LabelImporterSchema, required=True, allow_none=True)
+    origin = fields.Nested(LabelOriginSchema, required=True, allow_none=True)
+    dates = fields.Nested(LabelDatesSchema, required=True)
+    vietnamese_text = fields.Boolean(required=True)
+    ocr_ms = fields.Float(
+        required=True, metadata={"description": "Time spent reading the label text, ms."}
+    )
+
+
+class VerificationSchema(ma.Schema):
+    input = fields.String(required=True)
+    gtin = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "8, 12, 13 or 14 digits; UPC-E expanded to UPC-A."},
+    )
+    format = _enum(["GTIN-8", "GTIN-12", "GTIN-13", "GTIN-14"], required=True, allow_none=True)
+    valid = fields.Boolean(required=True)
+    level = _enum([level.value for level in Level], required=True)
+    title = fields.String(required=True)
+    suspect = fields.Boolean(required=True)
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    text = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "QR content that is not a product number; never followed."},
+    )
+    gs1 = fields.Nested(Gs1Schema, required=True, allow_none=True)
+    company = fields.Nested(CompanySchema, required=True, allow_none=True)
+    product = fields.Nested(ProductSchema, required=True, allow_none=True)
+    brand = fields.Nested(BrandMatchSchema, required=True, allow_none=True)
+    certifications = fields.List(fields.Nested(CertificationSchema), required=True)
+    decoded = fields.List(fields.Nested(DecodedSchema), required=True)
+    unclear = fields.List(
+        fields.List(fields.String()),
+        required=True,
+        metadata={
+            "description": "Barcodes read two (or more) different ways: the numbers read on "
+            "each, most agreed first. Never a verdict about any of them."
+        },
+    )
+    decode_ms = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "time spent reading the photo, in milliseconds"},
+    )
+    chosen = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The number decoded from the photos that the verdict is for; null "
+            "when there is none (see chosen_reason)."
+        },
+    )
+    chosen_reason = _enum(
+        ["one_number", "several_numbers", "unclear", "no_number"],
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Why (photo verifications; null for a typed code): one_number - one "
+            "product number on the photos, the verdict is for it; several_numbers - different "
+            "products, no verdict, see choices; unclear - one barcode read two different ways "
+            "that agreement between reads could not settle, no verdict, see unclear and choices "
+            "(compare with the digits printed under the bars); no_number - nothing read."
+        },
+    )
+    choices = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "Different product numbers read on the photos (or the readings of an "
+            "unclear barcode): no verdict is given about any of them; the shopper chooses."
+        },
+    )
+    label = fields.Nested(LabelSchema, required=True, allow_none=True)
+
+
+class FiledSchema(ma.Schema):
+    tracking_code = fields.String(required=True)
+    tracking_url = fields.Url(required=True)
+    qr_url = fields.Url(required=True)
+    status = _enum([s.value for s in Status], required=True)
+    created = fields.Boolean(
+        required=True, metadata={"description": "False: an earlier filing with this key."}
+    )
+
+
+class PublicNoteSchema(ma.Schema):
+    at = fields.DateTime(required=True)
+    note = fields.String(required=True)
+
+
+class PublicComplaintSchema(ma.Schema):
+    tracking_code = fields.String(required=True)
+    status = _enum([s.value for s in Status], required=True)
+    status_text = fields.String(required=True)
+    category = _enum([c.value for c in Category], required=True)
+    product_name = fields.String(required=True)
+    brand = fields.String(required=True)
+    code = fields.String(required=True)
+    province_code = fields.String(required=True)
+    commune_code = fields.String(required=True, allow_none=True)
+    photo_count = fields.Integer(required=True)
+    filed_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    closed_at = fields.DateTime(required=True, allow_none=True)
+    public_notes = fields.List(fields.Nested(PublicNoteSchema), required=True)
+    followed_status = _enum([s.value for s in Status], required=True, allow_none=True)
+    can_rate = fields.Boolean(required=True)
+
+
+class CommuneSchema(ma.Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class CommunesSchema(ma.Schema):
+    province = fields.String(required=True)
+    communes = fields.List(fields.Nested(CommuneSchema), required=True)
+
+
+class CaseSchema(ma.Schema):
+    """A case as inspection systems see it: never the complainant's personal data."""
+
+    id = fields.Integer(required=True)
+    tracking_code = fields.String(required=True)
+    status = _enum([s.value for s in Status], required=True)
+    category = _enum([c.value for c in Category], required=True)
+    created_at = fields.DateTime(required=True)
+    closed_at = fields.DateTime(required=True, allow_none=True)
+    province_code = fields.String(required=True)
+    commune_code = fields.String(required=True, allow_none=True)
+    store_name = fields.String(required=True)
+    store_address = fields.String(required=True)
+    product_name = fields.String(required=True)
+    brand = fields.String(required=True)
+    code = fields.String(required=True)
+    gtin = fields.String(required=True, allow_none=True)
+    verdict_level = fields.String(required=True, allow_none=True)
+    date_seen = fields.Date(required=True, allow_none=True)
+    photo_count = fields.Integer(required=True)
+    inspected_on = fields.Date(required=True, allow_none=True)
+    violation_found = fields.Boolean(required=True, allow_none=True)
+    enforcement_ref = fields.String(required=True)
+
+
+class CasePageSchema(ma.Schema):
+    cases = fields.List(fields.Nested(CaseSchema), required=True)
+    next = fields.String(
+        required=True, allow_none=True, metadata={"description": "Cursor of the next page."}
+    )

@@ -1,0 +1,170 @@
+"""Filing a complaint, exactly once, with its photos: the one place that does it (web form and
+API alike). Flask-free: the clock, the photo store, the working calendar and the verdict of the
+number seen are passed in by the caller (``app/complaint_service.py``).
+
+Order matters for "nothing lost, nothing doubled": photos are checked and prepared before
+anything is written; files are written through :class:`~complaints.storage.StagedWrites` inside
+the database transaction, and removed again if anything fails before the commit succeeds. Only
+after the commit is the shopper told their report is in. This is the one core operation that
+commits itself: the files it wrote must be undone if, and only if, the commit fails, so the
+commit belongs inside the staged block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from barcode_db.images import ImageRejected
+from barcode_db.messages import N_, Message, Refusal
+from complaints import queries
+from complaints.deadlines import WorkingCalendar
+from complaints.evidence import MAX_PHOTOS, PreparedPhoto, prepare_photo
+from complaints.models import Complaint
+from complaints.operations import NewComplaint, file_complaint
+from complaints.storage import PhotoStore, StagedWrites, new_key
+from complaints.triage import refresh_priority
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
+class ComplaintRejected(Refusal):
+    """The report cannot be filed as sent; ``message`` says why, in the user's terms."""
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What filing needs from outside the core."""
+
+    store: PhotoStore
+    now: dt.datetime
+    today: dt.date
+    calendar: WorkingCalendar
+    #: The verdict at filing time for a report (computed by the server, never the browser's).
+    verdict_snapshot: Callable[[NewComplaint], dict[str, Any] | None]
+    max_photo_bytes: int
+    max_photos: int = MAX_PHOTOS
+
+
+@dataclass(frozen=True)
+class Filed:
+    complaint: Complaint
+    created: bool  # False when an earlier identical submission was found
+
+
+IDEMPOTENCY_CONFLICT = Message(
+    "idempotency_conflict",
+    N_(
+        "This form was already used to send a different report. Open the report "
+        "page again to send a new one."
+    ),
+)
+
+
+def prepare_uploads(uploads: Sequence[Upload], filing: Filing) -> list[PreparedPhoto]:
+    """Check and prepare every photo before anything is written; the first bad one stops all."""
+    uploads = [u for u in uploads if u.data]
+    if len(uploads) > filing.max_photos:
+        raise ComplaintRejected(
+            Message(
+                "too_many_photos",
+                N_("At most %(max)s photos can be sent; you sent %(count)s."),
+                {"max": filing.max_photos, "count": len(uploads)},
+            )
+        )
+    prepared = []
+    megabytes = round(filing.max_photo_bytes / (1024 * 1024))
+    for number, upload in enumerate(uploads, start=1):
+        if len(upload.data) > filing.max_photo_bytes:
+            raise ComplaintRejected(
+                Message(
+                    "photo_too_large",
+                    N_("Photo %(number)s (%(name)s) is larger than %(mb)s MB."),
+                    {"number": number, "name": upload.filename[:80], "mb": megabytes},
+                ),
+                status=413,
+            )
+        try:
+            prepared.append(prepare_photo(upload.data, max_bytes=filing.max_photo_bytes))
+        except ImageRejected as rejected:
+            raise ComplaintRejected(
+                Message(
+                    "photo_rejected",
+                    N_("Photo %(number)s (%(name)s): %(reason)s"),
+                    {"number": number, "name": upload.filename[:80], "reason": rejected.message},
+                )
+            ) from rejected
+    return prepared
+
+
+class _CommitFailed(Exception):
+    def __init__(self, original: IntegrityError) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+def submit(
+    session: Session,
+    report: NewComplaint,
+    uploads: Sequence[Upload],
+    idempotency_key: str,
+    filing: Filing,
+) -> Filed:
+    """File a complaint exactly once per idempotency key; see the module docstring."""
+    existing = queries.get_by_idempotency_key(session, idempotency_key)
+    photos = prepare_uploads(uploads, filing)
+    fingerprint = report.fingerprint(photos)
+    if existing is not None:
+        return _replayed(existing, fingerprint)
+
+    snapshot = filing.verdict_snapshot(report)
+    try:
+        with StagedWrites(filing.store) as staged:
+            try:
+                complaint = file_complaint(
+                    session,
+                    report,
+                    photos,
+                    staged,
+                    photo_keys=[new_key(filing.today) for _ in photos],
+                    now=filing.now,
+                    idempotency_key=idempotency_key,
+                    verdict_snapshot=snapshot,
+                )
+                _prioritise(session, complaint, filing)
+                session.commit()
+            except IntegrityError as error:  # most likely the same key, filed a moment ago
+                session.rollback()
+                raise _CommitFailed(error) from error
+    except _CommitFailed as failed:
+        existing = queries.get_by_idempotency_key(session, idempotency_key)
+        if existing is None:
+            raise failed.original from None
+        return _replayed(existing, fingerprint)
+    except BaseException:
+        session.rollback()
+        raise
+    return Filed(complaint=complaint, created=True)
+
+
+def _prioritise(session: Session, complaint: Complaint, filing: Filing) -> None:
+    """Set the new complaint's deadline and priority, and raise those it shares a product or a
+    store with (more reports, more urgent)."""
+    refresh_priority(session, complaint, calendar=filing.calendar, now=filing.now)
+    for other in queries.fetch_related_open(session, complaint, limit=50):
+        refresh_priority(session, other, calendar=filing.calendar, now=filing.now)
+
+
+def _replayed(existing: Complaint, fingerprint: str) -> Filed:
+    if existing.request_fingerprint != fingerprint:
+        raise ComplaintRejected(IDEMPOTENCY_CONFLICT, status=409)
+    return Filed(complaint=existing, created=False)
