@@ -73,8 +73,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def app(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = make_test_app(database, tmp_path_factory.mktemp("instance"))
-    # Only matters for a session bound to a connection (a test's, below): it then works in a
-    # savepoint of the connection's transaction, and commit() / rollback() stay inside it.
+    # Only matters for a session bound to a connection (as in db_session below): it then works
+    # in a savepoint of the connection's transaction, and commit() / rollback() stay inside it.
+    # Sessions bound to the engine (real_transactions, other test apps) are unaffected.
     db.session.session_factory.configure(join_transaction_mode="create_savepoint")
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))  # flask db upgrade
@@ -126,8 +127,10 @@ class IsolatedClient(FlaskClient):
 
     Tests hold one app context open for their database session; a request run in a fresh
     ``contextvars.Context`` cannot see it, so it pushes its own: its own ``g`` (the chosen
-    language, the CSP nonce) and its own database session, which sees only what the test's
-    session flushed.
+    language, the CSP nonce) and its own database session. In the test's transaction that
+    session sees what the test's session flushed; before each request the test's session ends
+    a transaction in which it only read (``end_clean_transaction``), so that the request's
+    savepoint does not nest in the test's.
     """
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
