@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import io
 import re
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -425,9 +426,24 @@ def test_a_400_character_name_is_a_message_on_every_database(staff, db_session) 
 def test_what_the_database_refuses_at_the_end_is_a_message_not_a_500(
     staff, db_session, database, monkeypatch
 ) -> None:
-    """Were a rule ever looser than a column, the unit of work turns the DataError into a page."""
-    if not database.url.startswith("postgresql"):
-        pytest.skip("SQLite stores text of any length")
+    """Were a rule ever looser than a column, the unit of work turns the DataError into a page.
+
+    PostgreSQL refuses a name longer than its column; SQLite stores text of any length, so there
+    the connection's longest value is lowered (SQLITE_LIMIT_LENGTH) and SQLite refuses it the
+    same way (a DataError, "string or blob too big")."""
+    if database.url.startswith("sqlite"):
+        raw = db_session.connection().connection.driver_connection
+        previous = raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 350)
+    else:
+        raw = previous = None
+    try:
+        _refused_at_the_end(staff, db_session, monkeypatch)
+    finally:
+        if raw is not None:
+            raw.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, previous)
+
+
+def _refused_at_the_end(staff, db_session, monkeypatch) -> None:
     monkeypatch.setitem(registry_rules.LIMITS["company"], "name", 1000)
     monkeypatch.setitem(registry_rules.LIMITS["company"], "name_key", 1000)
     response = post(staff, f"{BASE}/companies/new?lang=en", company_form(name="C" * 400)[1])
