@@ -58,19 +58,33 @@ UNSTORABLE = Message(
 )
 
 
+@contextmanager
+def _rolled_back_on_failure() -> Iterator[None]:
+    """Roll the session back on any exception; the database's refusals become a Refusal."""
+    try:
+        yield
+    except BaseException as error:
+        db.session.rollback()
+        refusal = _refusal_for(error)
+        if refusal is None:
+            raise
+        raise refusal from error
+
+
+def _refusal_for(error: BaseException) -> Refusal | None:
+    if isinstance(error, StaleDataError):
+        return Conflict(STALE)
+    if isinstance(error, IntegrityError):
+        return Conflict(DUPLICATE)
+    if isinstance(error, DataError):
+        return Refusal(UNSTORABLE)
+    return None
+
+
 def commit() -> None:
     """Commit the request's session, turning the database's refusals into :class:`Refusal`."""
-    try:
+    with _rolled_back_on_failure():
         db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(STALE) from error
-    except IntegrityError as error:
-        db.session.rollback()
-        raise Conflict(DUPLICATE) from error
-    except DataError as error:
-        db.session.rollback()
-        raise Refusal(UNSTORABLE) from error
 
 
 @contextmanager
@@ -79,20 +93,8 @@ def unit_of_work() -> Iterator[Any]:
 
     Database refusals met while flushing inside the block are turned into refusals as
     :func:`commit` does."""
-    try:
+    with _rolled_back_on_failure():
         yield db.session
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(STALE) from error
-    except IntegrityError as error:
-        db.session.rollback()
-        raise Conflict(DUPLICATE) from error
-    except DataError as error:
-        db.session.rollback()
-        raise Refusal(UNSTORABLE) from error
-    except BaseException:
-        db.session.rollback()
-        raise
     commit()
 
 
