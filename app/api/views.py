@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, g, jsonify, request, url_for
 from flask_babel import force_locale, gettext
 from flask_smorest import Api, Blueprint
 
@@ -233,7 +234,29 @@ def verification_json(result: Verification, raw_input: str, lang: str) -> dict[s
     }
 
 
+def _answered_before(view: Any) -> Any:
+    """The same question (the same query, claims included, and language) about the same
+    registry, history and day gets the same answer, sent before the query is even parsed: only
+    questions answered before are kept, so a kept one was valid."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        code = request.args.get("code")
+        if code is not None:
+            parsed = parse_code(code)
+            inputs = verdict_inputs(parsed)
+            key = (request.query_string, request.args.get("lang", "vi"))
+            answer = answers.get(key, inputs)
+            if answer is not None:
+                return current_app.response_class(answer, mimetype="application/json")
+            g.verify_question = (key, parsed, inputs)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blueprint.get("/v1/verify")
+@_answered_before
 @blueprint.arguments(schemas.VerifyQuery, location="query", error_status_code=400)
 @blueprint.response(
     200,
@@ -243,20 +266,11 @@ def verification_json(result: Verification, raw_input: str, lang: str) -> dict[s
 @_errors(400, 429)
 def verify_get(args: dict[str, Any]):
     """Verify a typed or scanned code"""
-    # The same question (the same query, claims included, and language) about the same
-    # registry, history and day gets the same answer; only questions answered before are kept,
-    # so the claims of a kept one were valid.
     lang = args["lang"]
-    code = args["code"]
-    key = (request.query_string, lang)
-    parsed = parse_code(code)
-    inputs = verdict_inputs(parsed)
-    answer = answers.get(key, inputs)
-    if answer is not None:
-        return current_app.response_class(answer, mimetype="application/json")
+    key, parsed, inputs = g.verify_question  # set by _answered_before, the code being given
     with force_locale(lang):
         result = verify_parsed(parsed, claims=_claims(args), inputs=inputs)
-        response = jsonify(verification_json(result, code, lang))
+        response = jsonify(verification_json(result, request.args["code"], lang))
         recorded = record_signal_for(result, from_photo=False)
         if not recorded and result.verdict.level not in SUSPECT_LEVELS:
             answers.put(key, inputs, response.get_data())
