@@ -8,9 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, jsonify, request
+from flask_babel import gettext
 
 from app.api import schemas
-from app.api.views import blueprint
+from app.api.views import api_error, blueprint
 from app.clock import utc_now
 from app.extensions import db, limiter
 from app.inspect.views import case_filters
@@ -21,11 +22,9 @@ from complaints.models import ApiToken, Complaint, ExportEvent
 from complaints.permissions import Permission, allows
 
 
-def _error(status: int, message: str) -> Any:
-    response = jsonify({"error": {"status": status, "message": message}})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="hangviet"'
+def _unauthorized() -> Any:
+    response = api_error(401, gettext("A valid API token is needed: Authorization: Bearer hv_…"))
+    response.headers["WWW-Authenticate"] = 'Bearer realm="hangviet"'
     return response
 
 
@@ -78,7 +77,7 @@ def _token_required(view: Any) -> Any:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         user = _token_user()
         if user is None:
-            return _error(401, "A valid API token is needed: Authorization: Bearer hv_...")
+            return _unauthorized()
         g.api_user = user
         return view(*args, **kwargs)
 

@@ -79,7 +79,8 @@ def _errors(*codes: int) -> Any:
     return decorate
 
 
-def _error(status: int, message: str) -> Any:
+def api_error(status: int, message: str) -> Any:
+    """The API's JSON error (schemas.ErrorSchema) with ``status``."""
     response = jsonify({"error": {"status": status, "message": message}})
     response.status_code = status
     return response
@@ -304,9 +305,11 @@ def verify_post(query: dict[str, Any], form: dict[str, Any]):
                 result = verify_code(form["code"], claims=claims)
                 record_signal_for(result, from_photo=False)
                 return jsonify(verification_json(result, form["code"], lang))
-            return _error(400, gettext("Send a photo as the multipart field “photo”, or a “code”."))
+            return api_error(
+                400, gettext("Send a photo as the multipart field “photo”, or a “code”.")
+            )
         if len(uploads) > schemas.MAX_LABEL_PHOTOS:
-            return _error(
+            return api_error(
                 400,
                 gettext(
                     "Up to %(count)s photos of one product, please.",
@@ -336,7 +339,7 @@ def verify_post(query: dict[str, Any], form: dict[str, Any]):
 def communes(province_code: str):
     """Communes of a province (2025 administrative units)"""
     if province_code not in province_names():
-        return _error(404, gettext("Unknown province code."))
+        return api_error(404, gettext("Unknown province code."))
     return jsonify(
         {
             "province": province_code,
@@ -454,7 +457,7 @@ def complaint_get(query: dict[str, Any], tracking_code: str):
         normalised = normalise_tracking_code(tracking_code)
         view = queries.get_public_view(db.session, normalised) if normalised else None
         if view is None:
-            return _error(404, gettext("No report has this tracking code."))
+            return api_error(404, gettext("No report has this tracking code."))
         response = jsonify(public_complaint_json(view))
         response.headers["Cache-Control"] = "no-store"
         return response
