@@ -287,9 +287,18 @@ class ComplaintIn(_Input):
 
 
 class CaseQuery(_Input):
-    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    """The inspectors' filters (read by ``app.inspect.views.case_filters``, shared with the
+    inspectors' pages; this schema refuses what that reader would misread)."""
+
+    status = fields.List(
+        fields.String(validate=validate.OneOf([s.value for s in Status])),
+        metadata={"description": "Repeat for several."},
+    )
     flagged = fields.String(validate=validate.OneOf(["1"]))
-    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
+    category = fields.List(
+        fields.String(validate=validate.OneOf([c.value for c in Category])),
+        metadata={"description": "Repeat for several."},
+    )
     province = fields.String(metadata={"pattern": "^[0-9]{2}$"})
     commune = fields.String(metadata={"pattern": "^[0-9]{5}$"})
     from_ = fields.Date(data_key="from")
