@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
@@ -74,10 +74,19 @@ def _integer(**kwargs: Any) -> fields.Integer:
 
 def _choice(values: list[str], message: Any, **kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.OneOf(values, error=message),
+        validate=OneOf(values, error=message),
         error_messages=_messages(),
         **kwargs,
     )
+
+
+class OneOf(validate.OneOf):
+    """marshmallow's OneOf, saying what is allowed in the reader's language."""
+
+    def _format_error(self, value: object) -> str:
+        if self.error != self.default_message:
+            return str(self.error)
+        return gettext("Must be one of: %(choices)s.", choices=self.choices_text)
 
 
 class _Input(ma.Schema):
@@ -113,7 +122,7 @@ class _Input(ma.Schema):
 class LangArgs(_Input):
     lang = fields.String(
         load_default="vi",
-        validate=validate.OneOf(["vi", "en"]),
+        validate=OneOf(["vi", "en"]),
         metadata={"description": "Language of messages."},
     )
 
@@ -291,12 +300,12 @@ class CaseQuery(_Input):
     inspectors' pages; this schema refuses what that reader would misread)."""
 
     status = fields.List(
-        fields.String(validate=validate.OneOf([s.value for s in Status])),
+        fields.String(validate=OneOf([s.value for s in Status])),
         metadata={"description": "Repeat for several."},
     )
-    flagged = fields.String(validate=validate.OneOf(["1"]))
+    flagged = fields.String(validate=OneOf(["1"]))
     category = fields.List(
-        fields.String(validate=validate.OneOf([c.value for c in Category])),
+        fields.String(validate=OneOf([c.value for c in Category])),
         metadata={"description": "Repeat for several."},
     )
     province = fields.String(metadata={"pattern": "^[0-9]{2}$"})

@@ -117,3 +117,19 @@ def test_the_api_speaks_vietnamese_by_default(client, db_session) -> None:
     [message] = api.get_json()["error"]["fields"]["contact_email"]
     assert message != "This e-mail address does not look right."
     assert "e-mail" in message.lower() or "email" in message.lower()
+
+
+def test_a_value_outside_a_list_is_refused_in_the_readers_language(client, db_session) -> None:
+    english = client.get("/api/v1/verify?code=893&lang=xx")
+    assert english.status_code == 400
+    [message] = english.get_json()["error"]["fields"]["lang"]
+    assert "vi, en" in message
+    vietnamese = client.post(
+        "/api/v1/complaints",
+        data=_api_fields(fields(report_page(client), category="spam")),
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        content_type="multipart/form-data",
+    )
+    assert vietnamese.status_code == 422
+    [message] = vietnamese.get_json()["error"]["fields"]["category"]
+    assert message == "Vui lòng chọn vấn đề của sản phẩm."
