@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure(app, config)
     configure_logging(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -67,11 +68,13 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import i18n, security
+    from app import i18n, input_guard, security
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     # Before CSRFProtect (registered below), which reads the body: per-endpoint size limits.
     app.before_request(apply_body_limit)
+    # Then the one check of every text input (before CSRF and the views read the form).
+    input_guard.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app, db, render_as_batch=True, directory=str(Path(app.root_path).parent / "migrations")
@@ -92,6 +95,21 @@ def apply_body_limit() -> None:
     limit = current_app.config["BODY_LIMITS"].get(request.endpoint)
     if limit is not None:
         request.max_content_length = limit
+
+
+def register_converters(app: Flask) -> None:
+    """``<int:…>`` in a route is a database id: ASCII digits and at most 2³¹ − 1 (a bigger
+    number, or "²", is a 404 like any other address that names nothing, never a 500)."""
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        regex = r"[0-9]{1,10}"
+
+        def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -28,6 +28,7 @@ from barcode_db.models import (
     Product,
     Programme,
 )
+from barcode_db.text_safety import character_problem
 from barcode_db.textkey import match_key, nfc, search_key
 
 _TAX_CODE = re.compile(r"\d{10}(-\d{3})?", re.ASCII)
@@ -84,6 +85,9 @@ class _Cleaning:
         text = nfc(value or "")
         if required is not None and not text:
             self.problem(name, required)
+        elif (hidden := character_problem(text)) is not None:
+            # An imported file is not checked at the web boundary (app.input_guard): its cells are.
+            self.problem(name, hidden)
         elif len(text) > limit:
             self.problem(name, too_long(text, limit))
         return text

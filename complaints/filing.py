@@ -72,7 +72,9 @@ IDEMPOTENCY_CONFLICT = Message(
 
 def prepare_uploads(uploads: Sequence[Upload], filing: Filing) -> list[PreparedPhoto]:
     """Check and prepare every photo before anything is written; the first bad one stops all."""
-    uploads = [u for u in uploads if u.data]
+    # A file box left empty sends a part with no name and no bytes: that is no photo. A named
+    # file of 0 bytes is a photo that did not arrive (a phone's failed share), and is refused.
+    uploads = [u for u in uploads if u.data or u.filename]
     if len(uploads) > filing.max_photos:
         raise ComplaintRejected(
             Message(
@@ -84,6 +86,15 @@ def prepare_uploads(uploads: Sequence[Upload], filing: Filing) -> list[PreparedP
     prepared = []
     megabytes = round(filing.max_photo_bytes / (1024 * 1024))
     for number, upload in enumerate(uploads, start=1):
+        if not upload.data:
+            raise ComplaintRejected(
+                Message(
+                    "photo_empty",
+                    N_("Photo %(number)s (%(name)s) is empty (0 bytes): attach it again."),
+                    {"number": number, "name": upload.filename[:80]},
+                ),
+                status=422,
+            )
         if len(upload.data) > filing.max_photo_bytes:
             raise ComplaintRejected(
                 Message(

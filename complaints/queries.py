@@ -266,18 +266,64 @@ def _conditions(user: User, filters: QueueFilters) -> list[Any]:
 
 
 def _encode_cursor(*values: Any) -> str:
-    return "~".join(v.isoformat() if isinstance(v, dt.datetime) else str(v) for v in values)
+    """``priority~id`` or ``2026-11-27T05:30:00.123456Z~id``: nothing a URL must escape."""
+    return "~".join(
+        v.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        if isinstance(v, dt.datetime)
+        else str(v)
+        for v in values
+    )
+
+
+#: Keys and ids are 32-bit integers in the database; a cursor beyond them was not made here.
+MAX_KEY = 2**31 - 1
+
+
+def _ascii_int(text: str) -> int | None:
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10:
+        return None
+    value = int(text)
+    return value if -MAX_KEY <= value <= MAX_KEY else None
+
+
+def read_id(text: str | None) -> int | None:
+    """An id typed or sent as text: ASCII digits, 1 to 2³¹ − 1; None for anything else ("²",
+    "٣", "-1", a number no row can have)."""
+    value = _ascii_int((text or "").strip())
+    return value if value is not None and value >= 1 else None
+
+
+def read_ids(text: str) -> list[int]:
+    """The ids in a list typed with spaces or commas (unreadable parts are left out)."""
+    return sorted({i for part in text.replace(",", " ").split() if (i := read_id(part))})
+
+
+def read_cursor(cursor: str) -> tuple[int | dt.datetime, int] | None:
+    """A page cursor as :func:`fetch_queue` writes it — ``priority~id`` or ``timestamp~id``, the
+    timestamp with its UTC offset — or None for anything else (a cursor edited by hand)."""
+    # A "+01:00" pasted into a URL unescaped arrives as " 01:00".
+    first, separator, last = cursor.replace(" ", "+").partition("~")
+    complaint_id = _ascii_int(last)
+    if not separator or complaint_id is None or complaint_id < 1:
+        return None
+    key: int | dt.datetime | None = _ascii_int(first)
+    if key is None:
+        try:
+            key = dt.datetime.fromisoformat(first)
+        except ValueError:
+            return None
+        if key.tzinfo is None or key.utcoffset() is None or not 1970 <= key.year <= 9998:
+            return None
+    return key, complaint_id
 
 
 def _decode_cursor(sort: Sort, cursor: str) -> tuple[Any, int] | None:
-    first, _, last = cursor.partition("~")
-    if not last.isdigit():
+    """The cursor for ``sort``; None (the first page) for one of another order or unreadable."""
+    read = read_cursor(cursor)
+    if read is None or isinstance(read[0], int) != (sort is Sort.PRIORITY):
         return None
-    try:
-        key: Any = int(first) if sort is Sort.PRIORITY else dt.datetime.fromisoformat(first)
-    except ValueError:
-        return None
-    return key, int(last)
+    return read
 
 
 def fetch_queue(

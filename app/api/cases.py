@@ -15,6 +15,7 @@ from app.api.views import api_error, blueprint
 from app.clock import utc_now
 from app.extensions import db, limiter
 from app.inspect.views import case_filters
+from app.query_args import CaseQuery
 from app.unit_of_work import commit
 from complaints import queries
 from complaints.api_tokens import token_digest
@@ -45,10 +46,10 @@ def _token_user():
 
 
 def case_json(complaint: Complaint) -> dict[str, Any]:
-    """A case as inspection systems see it: never the complainant's personal data."""
+    """A case as inspection systems see it: never the complainant's personal data, nor the
+    reporter's tracking code (their key to the case: ``id`` names it)."""
     return {
         "id": complaint.id,
-        "tracking_code": complaint.tracking_code,
         "status": complaint.status.value,
         "category": complaint.category.value,
         "created_at": complaint.created_at.isoformat(),
@@ -87,7 +88,7 @@ def _token_required(view: Any) -> Any:
 @blueprint.get("/v1/cases")
 @limiter.limit("120 per minute")
 @_token_required
-@blueprint.arguments(schemas.CaseQuery, location="query")
+@blueprint.arguments(CaseQuery, location="query")
 @blueprint.response(200, schemas.CasePageSchema, description="A page of cases and the next cursor.")
 @blueprint.alt_response(401, schema=schemas.ErrorSchema, description="No valid token.")
 @blueprint.doc(security=[{"bearerAuth": []}])
@@ -95,12 +96,13 @@ def cases(args: dict[str, Any]):
     """Cases for inspection systems (read-only token)
 
     Referred and confirmed cases by default (status= and flagged=1 widen it), within the token
-    owner's area, oldest first, by keyset pages. Never complainants' personal data."""
+    owner's area, oldest first, by keyset pages. Never complainants' personal data, nor the
+    reporters' tracking codes."""
     user = g.api_user
     page = queries.fetch_queue(
         db.session,
         user,
-        case_filters(),
+        case_filters(args),
         sort=queries.Sort.OLDEST,
         cursor=args.get("after"),
         limit=args["limit"],

@@ -13,11 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask_babel import gettext, lazy_gettext
-from flask_smorest.fields import Upload
+from flask_babel import lazy_gettext
 from marshmallow import fields, validate
 
 from app.clock import local_today
+from app.schema_fields import (
+    FileUpload,
+    Input,
+    OneOf,
+    boolean_field,
+    choice_field,
+    date_field,
+    field_messages,
+    integer_field,
+    text_field,
+)
 from app.validation import ma_rule
 from app.verification import MAX_LABEL_PHOTOS
 from barcode_db.areas import provinces
@@ -31,95 +41,10 @@ from complaints import report_rules as rules
 from complaints.evidence import MAX_PHOTOS
 from complaints.workflow import Category, Status
 
-
-def _messages() -> dict[str, Any]:
-    """marshmallow's own messages, in the reader's language."""
-    return {
-        "required": lazy_gettext("This field is required."),
-        "null": lazy_gettext("This field is required."),
-        "invalid": lazy_gettext("Not a valid value."),
-    }
-
-
-def _text(limit: int, *, required: bool = False, **kwargs: Any) -> fields.String:
-    return fields.String(
-        required=required,
-        validate=ma_rule(lambda value: rules.length_problem(value, limit)),
-        error_messages=_messages(),
-        metadata={**kwargs.pop("metadata", {}), "maxLength": limit},
-        **kwargs,
-    )
-
-
-def _date(**kwargs: Any) -> fields.Date:
-    return fields.Date(
-        error_messages={**_messages(), "invalid": lazy_gettext("Not a valid date: YYYY-MM-DD.")},
-        **kwargs,
-    )
-
-
-def _boolean(**kwargs: Any) -> fields.Boolean:
-    return fields.Boolean(
-        error_messages={**_messages(), "invalid": lazy_gettext("Not a valid true/false value.")},
-        **kwargs,
-    )
-
-
-def _integer(**kwargs: Any) -> fields.Integer:
-    return fields.Integer(
-        error_messages={**_messages(), "invalid": lazy_gettext("Not a valid whole number.")},
-        **kwargs,
-    )
-
-
-def _choice(values: list[str], message: Any, **kwargs: Any) -> fields.String:
-    return fields.String(
-        validate=OneOf(values, error=message),
-        error_messages=_messages(),
-        **kwargs,
-    )
-
-
-class OneOf(validate.OneOf):
-    """marshmallow's OneOf, saying what is allowed in the reader's language."""
-
-    def _format_error(self, value: object) -> str:
-        if self.error != self.default_message:
-            return str(self.error)
-        return gettext("Must be one of: %(choices)s.", choices=self.choices_text)
-
-
-class _Input(ma.Schema):
-    """A request: text is stripped and fields the API does not know are ignored. In a form
-    (multipart) body an empty field is left out, as a browser's empty box means "not given";
-    in a query string an empty value is a value (and refused where it is not one)."""
-
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    drop_empty: bool = False
-    keep_empty: tuple[str, ...] = ()
-
-    @ma.pre_load
-    def _drop_empty(self, data: Any, **_: Any) -> dict[str, Any]:
-        cleaned: dict[str, Any] = {}
-        for name in data:
-            field = self.fields.get(name)
-            value = data[name]
-            if isinstance(field, fields.List) and hasattr(data, "getlist"):
-                value = data.getlist(name)
-            if isinstance(value, str):
-                value = value.strip()
-                if value == "" and self.drop_empty and name not in self.keep_empty:
-                    continue
-            cleaned[name] = value
-        return cleaned
-
-
 # ---- requests ----------------------------------------------------------------------------------
 
 
-class LangArgs(_Input):
+class LangArgs(Input):
     lang = fields.String(
         load_default="vi",
         validate=OneOf(["vi", "en"]),
@@ -127,22 +52,22 @@ class LangArgs(_Input):
     )
 
 
-class Claims(_Input):
+class Claims(Input):
     """What the label says, as the shopper read it (all optional)."""
 
-    brand = _text(CLAIM_LENGTHS["brand"], metadata={"description": "Brand name on the label."})
-    made_in_vietnam = _boolean(
+    brand = text_field(CLAIM_LENGTHS["brand"], metadata={"description": "Brand name on the label."})
+    made_in_vietnam = boolean_field(
         load_default=False, metadata={"description": "The label claims Made in Vietnam."}
     )
-    maker = _text(
+    maker = text_field(
         CLAIM_LENGTHS["maker"],
         metadata={"description": "The maker or responsible company named on the label."},
     )
-    origin = _text(
+    origin = text_field(
         CLAIM_LENGTHS["origin"],
         metadata={"description": "The origin on the label (“Xuất xứ”, “Made in”)."},
     )
-    expires = _date(metadata={"description": "The expiry date on the label, YYYY-MM-DD."})
+    expires = date_field(metadata={"description": "The expiry date on the label, YYYY-MM-DD."})
 
 
 class VerifyQuery(LangArgs, Claims):
@@ -150,7 +75,7 @@ class VerifyQuery(LangArgs, Claims):
         required=True,
         validate=ma_rule(lambda value: rules.length_problem(value, 512)),
         error_messages={
-            **_messages(),
+            **field_messages(),
             "required": lazy_gettext("Give the barcode number as ?code=..."),
         },
         metadata={"description": "Digits, a GS1 element string or a GS1 Digital Link."},
@@ -160,17 +85,20 @@ class VerifyQuery(LangArgs, Claims):
 class VerifyForm(Claims):
     """A label photo check (multipart): photos, or a code instead, with the label's claims."""
 
+    class Meta:
+        unknown = ma.RAISE  # documented closed (additionalProperties: false)
+
     drop_empty = True
 
     photo = fields.List(
-        Upload(),
+        FileUpload(),
         validate=validate.Length(max=MAX_LABEL_PHOTOS),
         metadata={
             "description": "One to three photos of one product (barcode side, front, back): "
             "JPEG, PNG, WebP, GIF, BMP or TIFF, up to 10 MB each."
         },
     )
-    code = _text(512, metadata={"description": "Instead of a photo."})
+    code = text_field(512, metadata={"description": "Instead of a photo."})
 
 
 class IdempotencyHeader(ma.Schema):
@@ -182,7 +110,7 @@ class IdempotencyHeader(ma.Schema):
         data_key="Idempotency-Key",
         validate=ma_rule(rules.idempotency_key_problem),
         error_messages={
-            **_messages(),
+            **field_messages(),
             "required": lazy_gettext(
                 "Send an Idempotency-Key header of 16 to 80 letters, digits, “-” or “_” "
                 "(a UUID will do)."
@@ -197,12 +125,15 @@ class IdempotencyHeader(ma.Schema):
     )
 
 
-class ComplaintIn(_Input):
+class ComplaintIn(Input):
     """A shopper's report: the same rules as the web form (complaints.report_rules)."""
+
+    class Meta:
+        unknown = ma.RAISE  # documented closed (additionalProperties: false)
 
     drop_empty = True
 
-    category = _choice(
+    category = choice_field(
         [c.value for c in Category],
         lazy_gettext("Choose what is wrong with the product."),
         required=True,
@@ -210,7 +141,7 @@ class ComplaintIn(_Input):
     province_code = fields.String(
         required=True,
         error_messages={
-            **_messages(),
+            **field_messages(),
             "required": lazy_gettext("Choose the province or city."),
         },
         metadata={
@@ -229,34 +160,36 @@ class ComplaintIn(_Input):
         required=True,
         validate=ma_rule(rules.description_problem),
         error_messages={
-            **_messages(),
+            **field_messages(),
             "required": lazy_gettext("Describe what you saw, in a few words."),
         },
         metadata={"minLength": rules.DESCRIPTION_MIN, "maxLength": rules.DESCRIPTION_MAX},
     )
-    code = _text(rules.LENGTHS["code"], metadata={"description": "Barcode as seen."})
-    product_name = _text(rules.LENGTHS["product_name"])
-    brand = _text(rules.LENGTHS["brand"])
-    store_name = _text(rules.LENGTHS["store_name"])
-    store_address = _text(rules.LENGTHS["store_address"])
-    date_seen = _date(validate=ma_rule(lambda day: rules.date_seen_problem(day, local_today())))
-    price_vnd = _integer(
+    code = text_field(rules.LENGTHS["code"], metadata={"description": "Barcode as seen."})
+    product_name = text_field(rules.LENGTHS["product_name"])
+    brand = text_field(rules.LENGTHS["brand"])
+    store_name = text_field(rules.LENGTHS["store_name"])
+    store_address = text_field(rules.LENGTHS["store_address"])
+    date_seen = date_field(
+        validate=ma_rule(lambda day: rules.date_seen_problem(day, local_today()))
+    )
+    price_vnd = integer_field(
         validate=ma_rule(rules.price_problem),
         metadata={"minimum": 0, "maximum": rules.PRICE_MAX},
     )
-    quantity = _integer(
+    quantity = integer_field(
         validate=ma_rule(rules.quantity_problem),
         metadata={"minimum": 1, "maximum": rules.QUANTITY_MAX},
     )
     photos = fields.List(
-        Upload(),
+        FileUpload(),
         metadata={
             "maxItems": MAX_PHOTOS,
             "description": "JPEG, PNG, WebP or HEIC, 10 MB each.",
         },
     )
-    anonymous = _boolean(load_default=True)
-    contact_name = _text(rules.LENGTHS["contact_name"])
+    anonymous = boolean_field(load_default=True)
+    contact_name = text_field(rules.LENGTHS["contact_name"])
     contact_phone = fields.String(
         validate=ma_rule(rules.phone_problem), metadata={"pattern": rules.PHONE_PATTERN}
     )
@@ -268,7 +201,7 @@ class ComplaintIn(_Input):
         ),
         metadata={"format": "email", "maxLength": rules.LENGTHS["contact_email"]},
     )
-    consent = _boolean(
+    consent = boolean_field(
         load_default=False, metadata={"description": "Required with contact details."}
     )
 
@@ -293,30 +226,6 @@ class ComplaintIn(_Input):
             problems["consent"] = [render_message(consent)]
         if problems:
             raise ma.ValidationError(problems)
-
-
-class CaseQuery(_Input):
-    """The inspectors' filters (read by ``app.inspect.views.case_filters``, shared with the
-    inspectors' pages; this schema refuses what that reader would misread)."""
-
-    status = fields.List(
-        fields.String(validate=OneOf([s.value for s in Status])),
-        metadata={"description": "Repeat for several."},
-    )
-    flagged = fields.String(validate=OneOf(["1"]))
-    category = fields.List(
-        fields.String(validate=OneOf([c.value for c in Category])),
-        metadata={"description": "Repeat for several."},
-    )
-    province = fields.String(metadata={"pattern": "^[0-9]{2}$"})
-    commune = fields.String(metadata={"pattern": "^[0-9]{5}$"})
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
-    brand = fields.String()
-    store = fields.String()
-    gtin = fields.String()
-    after = fields.String(metadata={"description": "the previous page's next"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 # ---- responses ---------------------------------------------------------------------------------
@@ -605,7 +514,6 @@ class CaseSchema(ma.Schema):
     """A case as inspection systems see it: never the complainant's personal data."""
 
     id = fields.Integer(required=True)
-    tracking_code = fields.String(required=True)
     status = _enum([s.value for s in Status], required=True)
     category = _enum([c.value for c in Category], required=True)
     created_at = fields.DateTime(required=True)

@@ -19,6 +19,8 @@ from app.extensions import db, limiter
 from app.i18n import render_message, set_language_cookie
 from app.public import blueprint
 from app.public.forms import CodeForm, PhotoForm
+from app.query_args import PageQuery, read_query
+from app.redirects import safe_target
 from app.verification import (
     Verification,
     photo_rate_limit,
@@ -60,6 +62,7 @@ def scan():
 
 
 @blueprint.get("/verify")
+@limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="code-verify")
 def verify():
     form = CodeForm(request.args)
     if not form.validate():
@@ -123,9 +126,8 @@ def _recheck_form(result: Verification, typed: PhotoForm) -> tuple[CodeForm, dic
 
 @blueprint.get("/brands")
 def brands():
-    query = (request.args.get("q") or "").strip()[:100]
-    province = request.args.get("province") or ""
-    page = request.args.get("page", 1, type=int)
+    args = read_query(PageQuery)
+    query, province, page = args["q"][:100], args["province"], args["page"]
     statement = (
         sa.select(Company)
         .where(Company.retired_at.is_(None))
@@ -180,10 +182,7 @@ def about():
 def set_language(lang: str):
     if lang not in current_app.config["LANGUAGES"]:
         abort(404)
-    target = request.args.get("next") or url_for("public.scan")
-    # Only same-site paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.scan")
+    target = safe_target(request.args.get("next"), url_for("public.scan"))
     response = make_response(redirect(target))
     set_language_cookie(response, lang)
     return response

@@ -32,6 +32,7 @@ from app.clock import LOCAL_TZ, local_today, utc_now
 from app.errors import handle_http_error
 from app.extensions import db
 from app.i18n import render_message
+from app.query_args import PageQuery, read_query
 from app.registry_admin import blueprint
 from app.registry_admin.forms import (
     ActionForm,
@@ -59,6 +60,7 @@ from barcode_db.models import (
 )
 from barcode_db.registry_files import MAX_UPLOAD_BYTES, RECORD_KINDS, RowError, read_upload
 from barcode_db.textkey import LIKE_ESCAPE, like_pattern, match_key, search_key
+from complaints.queries import read_id
 
 PER_PAGE = 50
 #: The request bodies of the import: the file and its multipart envelope; the file again as
@@ -246,8 +248,8 @@ def _search(query: str) -> sa.ColumnElement[bool]:
 @blueprint.get("/")
 @roles_required(*TRIAGE_ROLES)
 def index() -> ResponseReturnValue:
-    query = (request.args.get("q") or "").strip()[:100]
-    page = request.args.get("page", 1, type=int)
+    args = read_query(PageQuery)
+    query, page = args["q"][:100], args["page"]
     statement = (
         sa.select(Company)
         .options(selectinload(Company.prefixes), selectinload(Company.brands))
@@ -405,7 +407,7 @@ def _add(
 
 
 def _brand_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return read_id(value)
 
 
 @blueprint.post("/companies/<int:company_id>/prefixes")

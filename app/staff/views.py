@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
@@ -13,10 +15,12 @@ from wtforms import SelectChoice
 
 from app.auth.access import permission_required, require_area
 from app.calendar import working_calendar
-from app.clock import LOCAL_TZ, utc_now
+from app.clock import utc_now
 from app.complaint_service import photo_store
 from app.extensions import db
 from app.i18n import render_message
+from app.query_args import DaysQuery, QueueQuery, filters_from, read_query
+from app.redirects import safe_target
 from app.staff import blueprint
 from app.staff.forms import AssignForm, MergeForm, MoveForm, NoteForm, TemplateForm
 from app.unit_of_work import unit_of_work
@@ -81,39 +85,20 @@ def _may(permission: str) -> bool:
     return bool(current_user.is_authenticated) and allows(current_user, Permission(permission))  # type: ignore[arg-type]
 
 
-def _local_day_start(text: str | None) -> dt.datetime | None:
-    try:
-        day = dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    return dt.datetime.combine(day, dt.time(), LOCAL_TZ).astimezone(dt.UTC) if day else None
-
-
-def _filters_from_request(user: User) -> queries.QueueFilters:
-    args = request.args
-    statuses = tuple(Status(s) for s in args.getlist("status") if s in Status.__members__)
-    categories = tuple(
-        Category(c) for c in args.getlist("category") if c in {x.value for x in Category}
-    )
+def _filters_from_request(user: User) -> tuple[queries.QueueFilters, dict[str, Any]]:
+    """The queue's filters and the read query string (``app.query_args.QueueQuery``)."""
+    args = read_query(QueueQuery)
     assigned = args.get("assigned", "")
-    created_to = _local_day_start(args.get("to"))
-    return queries.QueueFilters(
-        statuses=statuses,
-        categories=categories,
-        province_code=args.get("province") or None,
-        commune_code=args.get("commune") or None,
-        levels=tuple(level for level in args.getlist("level") if level),
-        assigned_to=user.id
-        if assigned == "me"
-        else (int(assigned) if assigned.isdigit() else None),
+    filters = dataclasses.replace(
+        filters_from(args),
+        levels=tuple(args.get("level", ())),
+        assigned_to=user.id if assigned == "me" else queries.read_id(assigned),
         unassigned=assigned == "none",
-        created_from=_local_day_start(args.get("from")),
-        created_before=created_to + dt.timedelta(days=1) if created_to else None,
         has_photos=bool(args.get("photos")),
         overdue_at=utc_now() if args.get("overdue") else None,
-        search=search_key(args.get("q", ""))[:100],
-        gtin=(args.get("gtin") or "").zfill(14) if (args.get("gtin") or "").isdigit() else None,
+        search=search_key(args.get("q", "")),
     )
+    return filters, args
 
 
 def _staff_users() -> list[User]:
@@ -130,13 +115,10 @@ def _staff_users() -> list[User]:
 @permission_required(Permission.READ)
 def queue():
     user: User = current_user  # type: ignore[assignment]
-    filters = _filters_from_request(user)
-    try:
-        sort = queries.Sort(request.args.get("sort", "priority"))
-    except ValueError:
-        sort = queries.Sort.PRIORITY
+    filters, args = _filters_from_request(user)
+    sort = queries.Sort(args.get("sort", queries.Sort.PRIORITY))
     page = queries.fetch_queue(
-        db.session, user, filters, sort=sort, cursor=request.args.get("after"), limit=PAGE_SIZE
+        db.session, user, filters, sort=sort, cursor=args.get("after"), limit=PAGE_SIZE
     )
     calendar = working_calendar()
     now = utc_now()
@@ -161,7 +143,7 @@ def queue():
         deadlines=deadlines,
         band_for=band_for,
         provinces=_visible_provinces(user),
-        communes=communes_of(request.args.get("province") or user.province_code or ""),
+        communes=communes_of(args.get("province") or user.province_code or ""),
         staff=_staff_users(),
         args=request.args,
         next_url=url_for("staff.queue", **next_args) if page.next_cursor else None,
@@ -362,11 +344,8 @@ def complaint_assign(complaint_id: int):
     form = AssignForm()
     if not form.validate_on_submit():
         return _detail(complaint, status=400, error=gettext("The form expired; reload the page."))
-    assignee = (
-        db.session.get(User, int(form.assignee.data))
-        if (form.assignee.data or "").isdigit()
-        else None
-    )
+    assignee_id = queries.read_id(form.assignee.data)
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
     return _apply(
         complaint,
         lambda: assign(
@@ -395,7 +374,7 @@ def complaint_contact(complaint_id: int):
 
 
 def _ids(text: str) -> list[int]:
-    return sorted({int(part) for part in text.replace(",", " ").split() if part.isdigit()})
+    return queries.read_ids(text)
 
 
 @blueprint.post("/complaints/<int:complaint_id>/merge")
@@ -435,9 +414,7 @@ def bulk():
     the database) saves none of them."""
     ids = _ids(" ".join(request.form.getlist("selected")))
     action = request.form.get("action", "")
-    back = request.form.get("back") or url_for("staff.queue")
-    if not back.startswith("/staff"):
-        back = url_for("staff.queue")
+    back = safe_target(request.form.get("back"), url_for("staff.queue"), within="/staff")
     if not ids:
         flash(gettext("Select at least one complaint."), "error")
         return redirect(back, 303)
@@ -449,7 +426,8 @@ def bulk():
             assignee = None
             if action == "assign":
                 value = request.form.get("assignee", "")
-                assignee = db.session.get(User, int(value)) if value.isdigit() else None
+                assignee_id = queries.read_id(value)
+                assignee = db.session.get(User, assignee_id) if assignee_id else None
             for complaint_id in ids:
                 complaint = db.session.get(Complaint, complaint_id)
                 if complaint is None or not _visible(complaint):
@@ -512,8 +490,7 @@ def duplicates():
 @blueprint.get("/signals")
 @permission_required(Permission.TRIAGE)
 def signals():
-    days = request.args.get("days", 7, type=int)
-    days = days if days in (1, 7, 30) else 7
+    days = read_query(DaysQuery)["days"]
     spots = queries.fetch_hot_spots(db.session, now=utc_now(), window=dt.timedelta(days=days))
     return render_template(
         "staff/signals.html", spots=spots, days=days, form=NoteForm(formdata=None)

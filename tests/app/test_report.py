@@ -326,7 +326,9 @@ def test_a_database_failure_at_commit_removes_the_written_photos(
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None
         monkeypatch.undo()
-    assert response.status_code == 500
+    # The connection was lost: "briefly unavailable, nothing was saved, try again" (503).
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
     assert complaints(db_session) == []
     assert stored_files(app) == []
 

@@ -205,3 +205,16 @@ def test_new_rows_under_a_retired_company_are_added_and_it_stays_retired(db_sess
     assert report.ok and report.created == {"brand": 1}
     assert [n.line for n in report.notices] == [2]
     assert company.retired_at == NOW
+
+
+def test_an_invisible_character_in_a_cell_is_a_bad_row(db_session) -> None:
+    """A file is not a form: its cells meet the same rule the web boundary applies."""
+    text = GOOD.replace("Sao Mai,,,,,,\n", "Sao\u200bMai,,,,,,\n", 1).replace(
+        "Công ty TNHH Thử Nghiệm", "Công ty \u202eTNHH"
+    )
+    report = run_import(db_session, text)
+    found = [(e.line, e.column, e.message.code) for e in report.errors]
+    assert found[0] == (2, "name", "forbidden_character")
+    assert (4, "brand", "forbidden_character") in found
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in report.errors[0].message.render()
+    assert count(db_session, Company) == 0
