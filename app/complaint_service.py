@@ -5,6 +5,7 @@ does the filing (the web form and the API both call :func:`submit`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from flask import current_app
 
 from app.calendar import working_calendar
 from app.clock import local_today, utc_now
+from app.expensive import expensive_work
 from app.extensions import db
 from app.verification import verify_code
 from barcode_db.gtin import parse_code
@@ -46,7 +48,9 @@ def normalise_code(report_code: str) -> tuple[str, str | None]:
 
 
 def submit(report: NewComplaint, uploads: Sequence[Upload], idempotency_key: str) -> Filed:
-    """File ``report`` once per key, with this app's store, clock, calendar and limits."""
+    """File ``report`` once per key, with this app's store, clock, calendar and limits. With
+    photos, in one of the machine's expensive-work slots (:mod:`app.expensive`): they are
+    decoded and re-encoded."""
     context = filing.Filing(
         store=photo_store(),
         now=utc_now(),
@@ -55,4 +59,5 @@ def submit(report: NewComplaint, uploads: Sequence[Upload], idempotency_key: str
         verdict_snapshot=snapshot_for,
         max_photo_bytes=current_app.config["MAX_PHOTO_BYTES"],
     )
-    return filing.submit(db.session, report, uploads, idempotency_key, context)
+    with expensive_work() if any(upload.data for upload in uploads) else nullcontext():
+        return filing.submit(db.session, report, uploads, idempotency_key, context)

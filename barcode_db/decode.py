@@ -29,8 +29,16 @@ first pass that leaves every barcode settled (a value with two votes, no rival l
 
 **The budget is work, not time**: a step (preparing a pass image, or one engine on it) costs its
 pixels times a per-kind weight, in "work units" (:data:`WORK_WEIGHTS`); a step that does not fit in
-what is left of ``work_budget`` is skipped, the first always runs. The same photo therefore decodes
-the same on an idle and on a busy machine; a busy machine only takes longer to give that answer.
+what is left of ``work_budget`` is skipped, the first always runs (:func:`first_step_work` says
+what it costs, before anything is done). The same photo therefore decodes the same on an idle and
+on a busy machine; a busy machine only takes longer to give that answer. Everything the passes
+need is counted: the photo's conversion to grey, its downscaling, the search for barcode-like
+regions, and - for an upload given as an :class:`~barcode_db.images.OpenedImage` - decoding the
+file itself. Such an upload is decoded downscaled first (a JPEG at a DCT scale,
+:data:`FIRST_PASS_LONG_SIDE` or a little more), and at full resolution (:data:`WORKING_LONG_SIDE`)
+only when a pass that needs it fits in the budget: a flat 16 MP PNG or a 50 MP JPEG costs its first
+look, and never more than the budget after it. :attr:`BarcodeReading.steps` names every step that
+ran.
 
 The bars of a UPC-A and of an EAN-13 starting with 0 are the same, and the engines name them
 differently (zxing-cpp 3: EAN-13 with a leading 0; ZBar: UPC-A), so both come back as UPC-A with 12
@@ -54,7 +62,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from pyzbar import wrapper as zbar
 
 from barcode_db.bar_regions import BLOCK, bar_regions
-from barcode_db.images import load_image
+from barcode_db.images import Decoding, OpenedImage, open_image
 
 __all__ = [
     "DEFAULT_WORK_BUDGET",
@@ -64,6 +72,7 @@ __all__ = [
     "Disagreement",
     "decode_bytes",
     "decode_image",
+    "first_step_work",
     "read_barcodes",
 ]
 
@@ -71,6 +80,11 @@ Symbology = Literal["EAN13", "EAN8", "UPCA", "UPCE", "QR"]
 
 FIRST_PASS_LONG_SIDE: Final = 2000
 """Photos larger than this (long side, px) are first scanned downscaled to it, never smaller."""
+
+WORKING_LONG_SIDE: Final = 3000
+"""An upload (:class:`~barcode_db.images.OpenedImage`) is read at full resolution up to twice this
+long side: a 12 MP phone photo (4032 px) whole, a 48-50 MP one at the JPEG DCT scale of 1/2 (4080
+px), which is what its binned sensor resolves anyway, for a quarter of the work and memory."""
 
 SMALL_LONG_SIDE: Final = 1000
 """Photos smaller than this get a 2x upscaled pass as a last resort."""
@@ -478,12 +492,6 @@ seen to return a wrong UPC-E that passes its check digit from strongly sharpened
 # --- passes --------------------------------------------------------------------------------------
 
 
-def _resize_long_side(image: Image.Image, long_side: int) -> Image.Image:
-    factor = long_side / max(image.size)
-    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-
-
 WORK_WEIGHTS: Final = {
     "zxing-cpp": 1.0,
     "zxing-cpp-fixed": 0.3,
@@ -493,10 +501,34 @@ WORK_WEIGHTS: Final = {
     "strong-sharpen": 1.5,
     "resize": 2.7,
     "regions": 3.0,
+    "reuse": 0.0,
+    "downscale": 0.9,
+    "reduce": 0.15,
+    "decode-read": 0.05,
+    "decode-byte": 1.6,
 }
 """Work units per pixel of each kind of step, its cost relative to zxing-cpp's per pixel (about
 8 ns on the machine of scripts/README.md), measured on corpus photos at 2000 px: ZBar is five
-times slower than zxing-cpp; a resize to 2000 px costs 2.7 units per pixel made."""
+times slower than zxing-cpp; an upscale costs 2.7 units per pixel made. Per pixel *read*: a
+downscale of the grey photo (Lanczos, 0.9: 12 MP to 2000 px costs the 2.7 per pixel made it was
+measured at), a reduce() (box average, 0.15). A file decode costs ``decode-read`` per pixel of the
+file and ``decode-byte`` per byte (entropy decoding: a JPEG decoded at 1/8 still reads every
+block) plus :data:`DECODE_WEIGHTS` per pixel decoded. A pass whose image is the photo itself
+("reuse") costs only its engines."""
+
+DECODE_WEIGHTS: Final = {
+    "JPEG": 0.5,
+    "MPO": 0.5,
+    "PNG": 1.2,
+    "WEBP": 2.0,
+    "GIF": 1.2,
+    "BMP": 0.3,
+    "TIFF": 1.5,
+    "HEIF": 1.5,
+}
+"""Work units per pixel a decoder writes, by Pillow format (others: 2.0), measured on flat images,
+the fastest to send and the slowest per byte: 40 MP of flat PNG take 0.31 s, of WebP 0.57 s; a
+JPEG 3.8 ns a pixel whole and 0.4 ns at 1/8."""
 
 DEFAULT_WORK_BUDGET: Final = 60_000_000
 """Work units one photo may take: about 0.5 s on an idle core of that machine. The cheap, likely
@@ -510,7 +542,7 @@ class _Pass:
     pixels: int
     scale: float = 1.0  # photo pixels per pass-image pixel, to put reads back on the photo
     offset: tuple[int, int] = (0, 0)  # where the pass image's corner is on the photo
-    extra_work: float = 0.0  # work done to find this pass (the region search, for the first)
+    source: str = "base"  # what make() starts from: "base", "full" (photo px) or "none"
     engines: tuple[str, ...] | None = None  # only these engines (None: the pass kind's all)
     settles: bool = True  # whether the search may end after this pass
     family: str = ""  # what a vote is counted by: cut-outs of one kind are one look ("" = name)
@@ -527,46 +559,176 @@ class _Pass:
         return box.scaled(self.scale).moved(*self.offset)
 
 
-def _passes(image: Image.Image, seen: Sequence[_Seen]) -> Iterator[_Pass]:
-    """The passes for ``image``, likeliest and cheapest first. Some depend on what was read so
-    far (``seen``, read when the pass is asked for): a code read once is cut out and read again."""
-    long_side = max(image.size)
-    cache: dict[str, Image.Image] = {}
+@dataclass
+class _Work:
+    """The work done so far on one photo against its budget, and the steps that did it."""
 
-    def full() -> Image.Image:
-        if "full" not in cache:
-            cache["full"] = image if image.mode == "L" else image.convert("L")
-        return cache["full"]
+    budget: float
+    done: float = 0.0
+    steps: list[str] = field(default_factory=list)
 
-    if long_side <= FIRST_PASS_LONG_SIDE:
-        base, name, scale, prepare = full, "original", 1.0, "prepare"
-        pixels = image.width * image.height
-        suffix = ""
-    else:
+    def affords(self, cost: float) -> bool:
+        """Whether a step of this cost fits in what is left; the first always does."""
+        return not self.steps or self.done + cost <= self.budget
 
-        def base() -> Image.Image:
-            if "scaled" not in cache:
-                cache["scaled"] = _resize_long_side(full(), FIRST_PASS_LONG_SIDE)
-            return cache["scaled"]
+    def spend(self, cost: float, step: str) -> None:
+        self.done += cost
+        self.steps.append(step)
 
-        factor = FIRST_PASS_LONG_SIDE / long_side
-        pixels = round(image.width * factor) * round(image.height * factor)
+
+class _Photo:
+    """The photo being read, in grey: whole ("full": the resolution codes are cut out at) and
+    scaled to FIRST_PASS_LONG_SIDE ("base": what the whole-photo passes scan). Each is made on
+    first use and what making it took is charged to the work then; :meth:`cost` is what it
+    would still take (0 once made), so a step can be declined before anything is done.
+
+    An :class:`OpenedImage` is decoded here: "base" from a downscaled decode when the whole is
+    not decoded yet, "full" at :data:`WORKING_LONG_SIDE`."""
+
+    def __init__(self, source: Image.Image | OpenedImage, work: _Work) -> None:
+        self._source = source
+        self._work = work
+        self._made: dict[str, Image.Image] = {}
+        if isinstance(source, OpenedImage):
+            self.size = source.plan(WORKING_LONG_SIDE).size
+        else:
+            self.size = source.size
+        width, height = self.size
+        long_side = max(self.size)
+        self.scaled = long_side > FIRST_PASS_LONG_SIDE
+        if self.scaled:
+            factor = FIRST_PASS_LONG_SIDE / long_side
+            self.base_size = (max(1, round(width * factor)), max(1, round(height * factor)))
+            self.scale = 1 / factor
+        else:
+            self.base_size, self.scale = self.size, 1.0
+
+    @property
+    def pixels(self) -> int:
+        return self.size[0] * self.size[1]
+
+    @property
+    def base_pixels(self) -> int:
+        return self.base_size[0] * self.base_size[1]
+
+    def made(self, kind: str) -> bool:
+        return kind in self._made or (kind == "base" and not self.scaled and "full" in self._made)
+
+    def _decode_cost(self, plan: Decoding) -> float:
+        cost = plan.reduced * WORK_WEIGHTS["reduce"]
+        if plan.decoded and isinstance(self._source, OpenedImage):
+            cost += (
+                self._source.pixels * WORK_WEIGHTS["decode-read"]
+                + self._source.nbytes * WORK_WEIGHTS["decode-byte"]
+                + plan.decoded * DECODE_WEIGHTS.get(self._source.format, 2.0)
+            )
+        return cost
+
+    def _full_cost(self) -> float:
+        if isinstance(self._source, OpenedImage):
+            plan = self._source.plan(WORKING_LONG_SIDE)
+            return self._decode_cost(plan) + self.pixels * WORK_WEIGHTS["prepare"]
+        return 0.0 if self._source.mode == "L" else self.pixels * WORK_WEIGHTS["prepare"]
+
+    def _base_from_decode(self) -> Decoding | None:
+        """How "base" is decoded on its own (an upload not yet decoded whole), or None: it is
+        scaled from "full"."""
+        if not isinstance(self._source, OpenedImage) or "full" in self._made:
+            return None
+        return self._source.plan(FIRST_PASS_LONG_SIDE)
+
+    def cost(self, kind: str) -> float:
+        """The work making "base" or "full" would still take ("none": nothing)."""
+        if kind == "none" or self.made(kind):
+            return 0.0
+        if kind == "full" or not self.scaled:
+            return self._full_cost()
+        plan = self._base_from_decode()
+        if plan is None:
+            full = 0.0 if "full" in self._made else self._full_cost()
+            return full + self.pixels * WORK_WEIGHTS["downscale"]
+        pixels = plan.size[0] * plan.size[1]
+        scaling = 0.0 if plan.size == self.base_size else pixels * WORK_WEIGHTS["downscale"]
+        return self._decode_cost(plan) + pixels * WORK_WEIGHTS["prepare"] + scaling
+
+    def full(self) -> Image.Image:
+        if "full" not in self._made:
+            if isinstance(self._source, OpenedImage):
+                plan = self._source.plan(WORKING_LONG_SIDE)
+                self._work.spend(self._decode_cost(plan), _decode_step(plan))
+                image = self._source.decode(WORKING_LONG_SIDE)
+                self.size = image.size
+            else:
+                image = self._source
+            self._work.spend(self._full_cost_of_gray(image), "gray")
+            self._made["full"] = image if image.mode == "L" else image.convert("L")
+        return self._made["full"]
+
+    def _full_cost_of_gray(self, image: Image.Image) -> float:
+        return 0.0 if image.mode == "L" else image.width * image.height * WORK_WEIGHTS["prepare"]
+
+    def base(self) -> Image.Image:
+        if not self.scaled:
+            return self.full()
+        if "base" not in self._made:
+            plan = self._base_from_decode()
+            if plan is None:
+                source = self.full()
+            else:
+                self._work.spend(self._decode_cost(plan), _decode_step(plan))
+                assert isinstance(self._source, OpenedImage)
+                decoded = self._source.decode(FIRST_PASS_LONG_SIDE)
+                self._work.spend(self._full_cost_of_gray(decoded), "gray")
+                source = decoded if decoded.mode == "L" else decoded.convert("L")
+            if source.size == self.base_size:
+                self._made["base"] = source
+            else:
+                self._work.spend(
+                    source.width * source.height * WORK_WEIGHTS["downscale"], "downscale"
+                )
+                self._made["base"] = source.resize(
+                    self.base_size, Image.Resampling.LANCZOS, reducing_gap=3.0
+                )
+        return self._made["base"]
+
+
+def _decode_step(plan: Decoding) -> str:
+    width, height = plan.size
+    if plan.decoded:
+        return f"decode {width}x{height}"
+    return f"reduce {width}x{height}" if plan.reduced else f"reuse {width}x{height}"
+
+
+def _passes(
+    source: _Photo | Image.Image, seen: Sequence[_Seen], work: _Work | None = None
+) -> Iterator[_Pass]:
+    """The passes for the photo, likeliest and cheapest first. Some depend on what was read so
+    far (``seen``, read when the pass is asked for): a code read once is cut out and read again.
+    Work done to find passes (the region search) is charged to ``work`` (none: no budget), and
+    declined when it does not fit."""
+    work = work if work is not None else _Work(float("inf"))
+    photo = source if isinstance(source, _Photo) else _Photo(source, work)
+    full, base = photo.full, photo.base
+    pixels, scale = photo.base_pixels, photo.scale
+    if photo.scaled:
         suffix = f"-{FIRST_PASS_LONG_SIDE}px"
-        name, scale, prepare = f"gray{suffix}", 1 / factor, "resize"
+        name = f"gray{suffix}"
+    else:
+        suffix, name = "", "original"
 
     # zxing-cpp first, on the whole photo: it is the faster engine.
     yield _Pass(
-        name, base, pixels, scale=scale, prepare=prepare, engines=("zxing-cpp",), settles=False
+        name, base, pixels, scale=scale, prepare="reuse", engines=("zxing-cpp",), settles=False
     )
     # What it read once, cut out at full resolution and read again by both engines: most
     # photos are settled here, for a fraction of ZBar's cost on the whole photo.
     confirm = [v.box for v in _values(seen) if v.votes == 1 and v.box and not v.box.degenerate]
-    yield from _crop_passes(full, confirm, "confirm", seen)
+    yield from _crop_passes(photo, confirm, "confirm", seen)
     # Barcode-like regions not explained by what was read (a second code beside the first, a
     # small code), at full resolution, enlarged when small, with the codes read masked out.
     regions: list[Box] = []
-    yield from _region_passes(full, base, scale, seen, regions)
-    yield _Pass("regions-checked", full, 0, engines=())
+    yield from _region_passes(photo, seen, regions, work)
+    yield _Pass("regions-checked", full, 0, engines=(), source="none")
     # Both engines on the whole photo with its contrast stretched (ZBar's first look).
     yield _Pass(
         f"autocontrast{suffix}",
@@ -575,22 +737,30 @@ def _passes(image: Image.Image, seen: Sequence[_Seen]) -> Iterator[_Pass]:
         scale=scale,
     )
     # Regions still unread, with the print beside the bars (stripes, a border) masked out.
-    yield from _trimmed_passes(full, regions, seen)
-    if long_side > FIRST_PASS_LONG_SIDE:
+    yield from _trimmed_passes(photo, regions, seen, work)
+    if photo.scaled:
         # zxing-cpp only: ZBar on 12 MP costs more than the whole budget.
-        yield _Pass("full-resolution", full, image.width * image.height, engines=("zxing-cpp",))
-    yield _Pass(name, base, pixels, scale=scale, engines=("zbar",))
+        yield _Pass(
+            "full-resolution",
+            full,
+            photo.pixels,
+            engines=("zxing-cpp",),
+            prepare="reuse",
+            source="full",
+        )
+    yield _Pass(name, base, pixels, scale=scale, engines=("zbar",), prepare="reuse")
     yield _Pass(
         f"sharpen{suffix}", lambda: base().filter(_SHARPEN), pixels, scale=scale, prepare="sharpen"
     )
-    if long_side < SMALL_LONG_SIDE:
-        size = (image.width * 2, image.height * 2)
+    if max(photo.size) < SMALL_LONG_SIDE:
+        size = (photo.size[0] * 2, photo.size[1] * 2)
         yield _Pass(
             "upscale-2x",
             lambda: full().resize(size, Image.Resampling.BICUBIC),
             4 * pixels,
             scale=0.5,
             prepare="resize",
+            source="full",
         )
     yield from _fragile_passes(base, pixels, suffix, scale)
 
@@ -607,26 +777,26 @@ half of it): bars of 1.5-3 px are where the engines lose small codes."""
 
 
 def _region_passes(
-    full: Callable[[], Image.Image],
-    base: Callable[[], Image.Image],
-    scale: float,
-    seen: Sequence[_Seen],
-    found: list[Box],
+    photo: _Photo, seen: Sequence[_Seen], found: list[Box], work: _Work
 ) -> Iterator[_Pass]:
-    """A pass per barcode-like region of ``base`` (``scale`` photo px per ``base`` px) that the
-    codes read so far do not explain (cover mostly); the upright ones are added to ``found``."""
-    base_image = base()
-    search_work = base_image.width * base_image.height * WORK_WEIGHTS["regions"]
+    """A pass per barcode-like region of the scaled photo that the codes read so far do not
+    explain (cover mostly); the upright ones are added to ``found``. The search is a step of its
+    own, skipped when it does not fit in the budget."""
+    search_work = photo.base_pixels * WORK_WEIGHTS["regions"]
+    if not work.affords(search_work + photo.cost("base")):
+        return
+    base_image = photo.base()
+    work.spend(search_work, "regions")
     read = [v.box for v in _values(seen) if v.trusted and v.box and not v.box.degenerate]
     pad = BLOCK
     boxes = []
     for r in bar_regions(base_image):
-        box = Box(r.left - pad, r.top - pad, r.right + pad, r.bottom + pad).scaled(scale)
+        box = Box(r.left - pad, r.top - pad, r.right + pad, r.bottom + pad).scaled(photo.scale)
         if min(r.angle, 180 - r.angle) <= UPRIGHT_DEGREES:
             found.append(box)
         if not any(_covered(box, code.footprint()) for code in read):
             boxes.append(box)
-    yield from _crop_passes(full, boxes, "region", seen, first_extra_work=search_work)
+    yield from _crop_passes(photo, boxes, "region", seen)
 
 
 UPRIGHT_DEGREES: Final = 15
@@ -637,7 +807,7 @@ MAX_TRIMS: Final = 6
 
 
 def _trimmed_passes(
-    full: Callable[[], Image.Image], regions: Sequence[Box], seen: Sequence[_Seen]
+    photo: _Photo, regions: Sequence[Box], seen: Sequence[_Seen], work: _Work
 ) -> Iterator[_Pass]:
     """For each upright region no code explains: versions of it with the print beside the bars
     masked, each cut at a wide space near an end of the bars (where a quiet zone would be). The
@@ -645,17 +815,25 @@ def _trimmed_passes(
     truncates the code, and a truncated read must still pass its check digit and be read by a
     second attempt (these passes are fragile)."""
     read = [v.box for v in _values(seen) if v.trusted and v.box and not v.box.degenerate]
-    photo = full()
+    unread = [
+        box
+        for box in regions[:MAX_REGIONS]
+        if not any(_covered(box, code.footprint()) for code in read)
+    ]
+    # The cuts are found on the full-resolution photo: not made at all when it does not fit.
+    if not unread or not work.affords(photo.cost("full")):
+        return
+    image = photo.full()
     for number, box in enumerate(regions[:MAX_REGIONS], 1):
-        if any(_covered(box, code.footprint()) for code in read):
+        if box not in unread:
             continue
         pad = 0.2 * max(box.width, box.height)
         left, top = max(0, round(box.left - pad)), max(0, round(box.top - pad))
-        right = min(photo.width, round(box.right + pad))
-        bottom = min(photo.height, round(box.bottom + pad))
+        right = min(image.width, round(box.right + pad))
+        bottom = min(image.height, round(box.bottom + pad))
         if right - left < 32 or bottom - top < 16:
             continue
-        crop = photo.crop((left, top, right, bottom))
+        crop = image.crop((left, top, right, bottom))
         times = 2 if max(crop.size) < CROP_UPSCALE_BELOW else 1
         for cut, (start, end) in enumerate(_trims(crop)[:MAX_TRIMS], 1):
 
@@ -685,6 +863,7 @@ def _trimmed_passes(
                 engines=("zxing-cpp", "zbar"),
                 settles=False,
                 family="trim",
+                source="none",  # cut from the full photo above, already made and charged
             )
 
 
@@ -763,26 +942,21 @@ def _masked(crop: Image.Image, offset: tuple[int, int], codes: Sequence[Box]) ->
 
 
 def _crop_passes(
-    full: Callable[[], Image.Image],
-    boxes: Sequence[Box],
-    kind: str,
-    seen: Sequence[_Seen],
-    *,
-    first_extra_work: float = 0.0,
+    photo: _Photo, boxes: Sequence[Box], kind: str, seen: Sequence[_Seen]
 ) -> Iterator[_Pass]:
     """A pass per box (photo px): the box with room for quiet zones and the bars' height, cut
     from the full-resolution photo, enlarged if small; for a region, the codes read beside it
     masked out. The search does not end within these passes."""
     boxes = boxes[: MAX_CONFIRMS if kind == "confirm" else MAX_REGIONS]
+    width, height = photo.size
     for number, box in enumerate(boxes, 1):
-        photo = full()
         if kind == "confirm":
             box = box.footprint()
         pad = 0.2 * max(box.width, box.height)
         left = max(0, round(box.left - pad))
         top = max(0, round(box.top - pad))
-        right = min(photo.width, round(box.right + pad))
-        bottom = min(photo.height, round(box.bottom + pad))
+        right = min(width, round(box.right + pad))
+        bottom = min(height, round(box.bottom + pad))
         if right - left < 8 or bottom - top < 8:
             continue
         long_side = max(right - left, bottom - top)
@@ -799,7 +973,7 @@ def _crop_passes(
             box: tuple[int, int, int, int] = (left, top, right, bottom),
             size: tuple[int, int] = size,
         ) -> Image.Image:
-            crop = full().crop(box)
+            crop = photo.full().crop(box)
             if kind == "region":
                 read = [
                     v.box for v in _values(seen) if v.trusted and v.box and not v.box.degenerate
@@ -814,9 +988,9 @@ def _crop_passes(
             scale=1 / times,
             offset=(left, top),
             prepare="resize" if times > 1 else "prepare",
-            extra_work=first_extra_work if number == 1 else 0.0,
             settles=False,
             family=kind,
+            source="full",
         )
 
 
@@ -874,6 +1048,9 @@ class BarcodeReading:
     codes: tuple[DecodedCode, ...]
     disagreements: tuple[Disagreement, ...] = ()
     work: int = 0
+    #: The steps that ran, in order: "decode 2040x1530", "gray", "downscale", "regions", and each
+    #: pass and engine as "<pass>/<engine>".
+    steps: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -1122,45 +1299,59 @@ def _engines_for(scan: _Pass) -> list[tuple[str, Engine]]:
     return [(name, known[name]) for name in scan.engines if name in known]
 
 
-def read_barcodes(image: Image.Image, *, work_budget: int = DEFAULT_WORK_BUDGET) -> BarcodeReading:
+def first_step_work(image: Image.Image | OpenedImage) -> int:
+    """The work of the step :func:`read_barcodes` takes on ``image`` whatever its budget: the
+    first look (the photo decoded, in grey, scaled, and zxing-cpp on it)."""
+    photo = _Photo(image, _Work(float("inf")))
+    return round(photo.cost("base") + photo.base_pixels * WORK_WEIGHTS["zxing-cpp"])
+
+
+def read_barcodes(
+    image: Image.Image | OpenedImage, *, work_budget: int = DEFAULT_WORK_BUDGET
+) -> BarcodeReading:
     """All EAN-13/EAN-8/UPC-A/UPC-E/QR codes on ``image`` (product codes first), each barcode
     given one number or none; see the module's documentation.
 
     Passes run in turn until one leaves every barcode settled or nothing more fits in
-    ``work_budget`` (work units, :data:`WORK_WEIGHTS`; the first step always runs). Every 1-D code
-    returned has a valid check digit.
+    ``work_budget`` (work units, :data:`WORK_WEIGHTS`; the first step always runs: see
+    :func:`first_step_work`). An :class:`OpenedImage` is decoded as the passes need it, and
+    its decoding counts as work: it may raise :class:`~barcode_db.images.ImageRejected` for
+    damage only decoding finds. Every 1-D code returned has a valid check digit.
     """
-    work = 0.0
+    work = _Work(work_budget)
+    photo = _Photo(image, work)
     seen: list[_Seen] = []
-    gray: list[Image.Image] = []
 
-    def photo() -> Image.Image:
-        if not gray:
-            gray.append(image if image.mode == "L" else image.convert("L"))
-        return gray[0]
+    def gray() -> Image.Image | None:
+        """The full-resolution photo for a look at a few of its pixels, if it fits."""
+        if photo.made("full") or work.affords(photo.cost("full")):
+            return photo.full()
+        return None
 
     def gap(a: Box, b: Box) -> bool:
-        return _blank_between(photo(), a, b)
+        pixels = gray()
+        return pixels is not None and _blank_between(pixels, a, b)
 
     def quiet(box: Box, modules: int) -> bool:
-        return _quiet_zones(photo(), box, modules)
+        pixels = gray()
+        return pixels is not None and _quiet_zones(pixels, box, modules)
 
-    first = True
     codes: list[DecodedCode] = []
     disagreements: list[Disagreement] = []
-    for scan in _passes(image, seen):
+    for scan in _passes(photo, seen, work):
         pass_image: Image.Image | None = None
         read_any = False
         for engine_name, engine in _engines_for(scan):
             cost = scan.pixels * WORK_WEIGHTS[engine_name]
+            making = 0.0  # charged by the photo when it makes what the pass starts from
             if pass_image is None:
-                cost += scan.pixels * WORK_WEIGHTS[scan.prepare] + scan.extra_work
-            if not first and work + cost > work_budget:
+                cost += scan.pixels * WORK_WEIGHTS[scan.prepare]
+                making = photo.cost(scan.source)
+            if not work.affords(cost + making):
                 continue
-            first = False
-            work += cost
             if pass_image is None:
                 pass_image = scan.make()
+            work.spend(cost, f"{scan.name}/{engine_name}")
             for read in engine(pass_image):
                 seen.append(
                     _Seen(
@@ -1177,7 +1368,7 @@ def read_barcodes(image: Image.Image, *, work_budget: int = DEFAULT_WORK_BUDGET)
             codes, disagreements, settled = _resolve(seen, gap, quiet)
             if scan.settles and settled and codes:
                 break
-    return BarcodeReading(tuple(codes), tuple(disagreements), round(work))
+    return BarcodeReading(tuple(codes), tuple(disagreements), round(work.done), tuple(work.steps))
 
 
 def decode_image(
@@ -1188,5 +1379,6 @@ def decode_image(
 
 
 def decode_bytes(data: bytes, *, work_budget: int = DEFAULT_WORK_BUDGET) -> list[DecodedCode]:
-    """:func:`decode_image` of :func:`~barcode_db.images.load_image`; may raise ImageRejected."""
-    return decode_image(load_image(data), work_budget=work_budget)
+    """The codes on an uploaded image, checked by :func:`~barcode_db.images.open_image` and
+    decoded within the budget; may raise ImageRejected."""
+    return list(read_barcodes(open_image(data), work_budget=work_budget).codes)

@@ -13,20 +13,45 @@ first use. Bytes of a format the caller does not allow are never handed to that 
 Pillow warns (``DecompressionBombWarning``) on images above ``Image.MAX_IMAGE_PIXELS`` and raises
 ``DecompressionBombError`` above twice that; both are caught (the warning only when a filter turns
 it into an error), but the ``max_pixels`` check, lower than Pillow's, normally answers first.
+
+**Cost bounded by pixels.** :func:`open_image` does every check that needs no pixel (bytes,
+format, dimensions, shape, ``verify()``) and hands back an :class:`OpenedImage`, whose pixels are
+decoded only when asked, and then at the size asked: a JPEG is decoded downscaled by its own DCT
+(1/2, 1/4 or 1/8, ``Image.draft``) for a fraction of the work; other formats can only be decoded
+whole, and are then reduced by a whole factor (``reduce()``). What a decode costs
+(:meth:`OpenedImage.plan`) is known before it is done, so a caller with a work budget
+(:mod:`barcode_db.decode`) can decline it. Phones write their camera photos as JPEG or HEIC; a PNG,
+WebP, GIF, BMP or TIFF is a screenshot, an edit or a download, so callers that take photos cap
+those at fewer pixels (``max_non_camera_pixels``) than camera formats, and refuse strips no camera
+or screen makes (``max_aspect_ratio``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any, Final
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from barcode_db.messages import N_, Message, Refusal
 
-__all__ = ["ALLOWED_FORMATS", "ImageRejected", "load_image", "register_heif"]
+__all__ = [
+    "ALLOWED_FORMATS",
+    "CAMERA_FORMATS",
+    "MAX_ASPECT_RATIO",
+    "MAX_CAMERA_PIXELS",
+    "MAX_NON_CAMERA_PIXELS",
+    "Decoding",
+    "ImageRejected",
+    "OpenedImage",
+    "load_image",
+    "open_image",
+    "register_heif",
+]
 
 ALLOWED_FORMATS: Final = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 """Pillow format names accepted from uploads unless the caller says otherwise."""
@@ -43,6 +68,34 @@ MSG_PHOTO_FORMAT_NOT_ALLOWED: Final = N_(
 MSG_FORMAT_NOT_ALLOWED_PLAIN: Final = N_("Images in %(format)s format are not accepted.")
 MSG_BROKEN_IMAGE: Final = N_("The image is damaged or incomplete. Please send it again.")
 MSG_TOO_MANY_PIXELS: Final = N_("The image has too many pixels (more than %(limit)s megapixels).")
+MSG_TOO_MANY_PIXELS_FOR_FORMAT: Final = N_(
+    "A %(format)s image may have at most %(limit)s megapixels. Please send the photo as your "
+    "phone's camera saved it, or a smaller copy."
+)
+MSG_TOO_NARROW: Final = N_(
+    "The image is %(width)s × %(height)s pixels: too long and narrow to be a photo. Please send "
+    "a photo of the product."
+)
+
+CAMERA_FORMATS: Final = frozenset(("JPEG", "MPO", "HEIF"))
+"""Formats phone cameras write photos in (MPO: a JPEG with a second picture, from some phones)."""
+
+MAX_CAMERA_PIXELS: Final = 50_000_000
+"""Most pixels of a camera photo (JPEG, HEIC) a caller that takes phone photos accepts: the
+full-resolution mode of 48-50 MP phone cameras (8160 × 6120 = 49.9 MP; 8064 × 6048 = 48.8 MP) is
+the largest a phone writes by default. Their 108 and 200 MP modes are opt-in and write files
+larger than the 10 MB uploads are allowed. A JPEG this large is decoded at 1/2 to 1/8 scale."""
+
+MAX_NON_CAMERA_PIXELS: Final = 16_000_000
+"""Most pixels, for a caller that takes phone photos, of an image in a format no phone camera
+writes (PNG, WebP, GIF, BMP, TIFF): a screenshot (no phone or tablet screen reaches 6 MP) or a
+12 MP photo saved again by an editor or a chat app. These formats cannot be decoded downscaled, so
+every pixel is paid for: 16 MP of flat PNG take about 0.1 s and 48 MB, of WebP 0.15 s."""
+
+MAX_ASPECT_RATIO: Final = 10
+"""Longest over shortest side of a photo: camera frames are 4:3 to 21:9, phone screens up to about
+1:2.6 (a foldable's cover screen), panoramas a phone sweeps rarely beyond 8:1. A longer strip is
+no photo of a product (and, small as it is in bytes, may be wide enough to be costly)."""
 
 # Known image (or image-like) formats we do not take, by their first bytes, so that the user hears
 # "send a JPEG instead" rather than "not an image". Identified here, not by Pillow: handing
@@ -193,7 +246,22 @@ def _broken() -> ImageRejected:
     return ImageRejected("broken_image", MSG_BROKEN_IMAGE)
 
 
-def _open(data: bytes, max_pixels: int, formats: tuple[str, ...]) -> Image.Image:
+@dataclass(frozen=True)
+class _Limits:
+    max_pixels: int
+    max_non_camera_pixels: int | None
+    max_aspect_ratio: float | None
+
+
+def _too_many_pixels_for_format(name: str, limit: int) -> ImageRejected:
+    return ImageRejected(
+        "too_many_pixels",
+        MSG_TOO_MANY_PIXELS_FOR_FORMAT,
+        {"format": name, "limit": _megabytes(limit, 1_000_000)},
+    )
+
+
+def _open(data: bytes, limits: _Limits, formats: tuple[str, ...]) -> Image.Image:
     """Open (header only) and check the dimensions; no pixel is decoded here."""
     container = _isobmff_format(data)
     if container is not None and _ISOBMFF_PILLOW_FORMAT[container] not in formats:
@@ -202,7 +270,7 @@ def _open(data: bytes, max_pixels: int, formats: tuple[str, ...]) -> Image.Image
     try:
         image = Image.open(io.BytesIO(data), formats=formats)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(max_pixels) from None
+        raise _too_many_pixels(limits.max_pixels) from None
     except UnidentifiedImageError:
         refused = _refused_format(data, formats)
         if refused is not None:
@@ -213,9 +281,22 @@ def _open(data: bytes, max_pixels: int, formats: tuple[str, ...]) -> Image.Image
     width, height = image.size
     if width <= 0 or height <= 0:
         raise _broken()
-    if width * height > max_pixels:
-        raise _too_many_pixels(max_pixels)
+    if width * height > limits.max_pixels:
+        raise _too_many_pixels(limits.max_pixels)
+    cap = limits.max_non_camera_pixels
+    if cap is not None and image.format not in CAMERA_FORMATS and width * height > cap:
+        raise _too_many_pixels_for_format(_shown_name(image.format), cap)
+    ratio = limits.max_aspect_ratio
+    if ratio is not None and max(width, height) > ratio * min(width, height):
+        raise ImageRejected("too_narrow", MSG_TOO_NARROW, {"width": width, "height": height})
     return image
+
+
+def _shown_name(pillow_format: str | None) -> str:
+    """The format's name as people know it."""
+    return {"WEBP": "WebP", "MPO": "JPEG", "HEIF": "HEIC"}.get(
+        pillow_format or "", pillow_format or ""
+    )
 
 
 def _as_rgb_or_l(image: Image.Image) -> Image.Image:
@@ -250,6 +331,176 @@ def _pillow_formats(allowed_formats: Collection[str]) -> tuple[str, ...]:
     return formats
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """How :meth:`OpenedImage.decode` gets an image of at least some long side, worked out before
+    any pixel is decoded: ``decoded`` pixels come out of the decoder (none when already decoded),
+    ``reduced`` pixels are then averaged ``factor`` × ``factor`` into one, giving ``size``."""
+
+    size: tuple[int, int]  # of the image given, upright
+    decoded: int  # pixels the decoder produces (0: reused from an earlier decode)
+    reduced: int  # pixels reduce() reads (0: no reduction)
+    factor: int  # the reduction, 1 for none (a JPEG's DCT scaling is in ``decoded``)
+
+
+class OpenedImage:
+    """An upload that passed every check made without decoding it (see :func:`open_image`).
+
+    ``size`` is the upright size (the EXIF orientation applied), ``format`` Pillow's name for the
+    format. :meth:`decode` gives the pixels as RGB or L, upright, at a size asked for; what it will
+    cost is :meth:`plan`. What was decoded is kept and reused (reduced when a smaller size is
+    asked for), so asking twice costs once.
+    """
+
+    def __init__(self, data: bytes, formats: tuple[str, ...], limits: _Limits) -> None:
+        self._data = data
+        self._formats = formats
+        self._limits = limits
+        with _open(data, limits, formats) as header:
+            self.format: str = header.format or ""
+            stored = header.size
+            try:
+                # The base class's getexif reads what the header gave; PNG's own would decode
+                # the whole image to look for an eXIf chunk after the pixels.
+                orientation = Image.Image.getexif(header).get(ExifTags.Base.Orientation, 1)
+            except Exception:
+                orientation = 1  # a malformed EXIF block: exif_transpose leaves it too
+        self.stored_size: tuple[int, int] = stored
+        turned = orientation in (5, 6, 7, 8)
+        self.size: tuple[int, int] = (stored[1], stored[0]) if turned else stored
+        self._decoded: dict[int, Image.Image] = {}  # upright RGB/L, by DCT scale (1: whole)
+
+    @property
+    def pixels(self) -> int:
+        return self.size[0] * self.size[1]
+
+    @property
+    def nbytes(self) -> int:
+        """Size of the file: what a decoder reads, whatever the size it decodes at."""
+        return len(self._data)
+
+    @property
+    def scalable(self) -> bool:
+        """Whether the decoder itself gives a smaller image for less work (JPEG's DCT scaling)."""
+        return self.format in ("JPEG", "MPO")
+
+    def _scale_for(self, target: int) -> int:
+        """The scale (1, 2, 4 or 8) at which the decoder gives a long side of at least
+        ``target``; what ``Image.draft`` picks for it."""
+        width, height = self.stored_size
+        long_side = max(width, height)
+        if not self.scalable or long_side <= target:
+            return 1
+        wanted = (max(1, width * target // long_side), max(1, height * target // long_side))
+        fits = min(width // wanted[0], height // wanted[1])
+        return next(s for s in (8, 4, 2, 1) if fits >= s)
+
+    def _route(self, min_long_side: int | None) -> tuple[Decoding, int, int]:
+        """The plan, the scale to decode at (or reuse) and the reduction after it."""
+        width, height = self.size
+        long_side = max(width, height)
+        target = long_side if min_long_side is None else max(1, min(min_long_side, long_side))
+        scale = self._scale_for(target)
+        # A finer decode already made is reduced rather than a new one decoded; on formats
+        # without DCT scaling, the whole is reduced by the largest factor that keeps ``target``.
+        finer = [s for s in self._decoded if s <= scale and scale % s == 0]
+        if finer:
+            source = max(finer)
+            factor = scale // source
+            if not self.scalable:
+                factor = max(1, long_side // target)
+            cached = self._decoded[source]
+            size = (-(-cached.width // factor), -(-cached.height // factor))
+            reduced = cached.width * cached.height if factor > 1 else 0
+            return Decoding(size, 0, reduced, factor), source, factor
+        if self.scalable:
+            size = (-(-width // scale), -(-height // scale))
+            return Decoding(size, size[0] * size[1], 0, 1), scale, 1
+        factor = max(1, long_side // target)
+        size = (-(-width // factor), -(-height // factor))
+        reduced = width * height if factor > 1 else 0
+        return Decoding(size, width * height, reduced, factor), 1, factor
+
+    def plan(self, min_long_side: int | None = None) -> Decoding:
+        """How :meth:`decode` with this ``min_long_side`` would go, and what it would cost."""
+        return self._route(min_long_side)[0]
+
+    def decode(self, min_long_side: int | None = None) -> Image.Image:
+        """The image as RGB or L, upright, with a long side of at least ``min_long_side`` (the
+        whole when None, or when it is smaller). Raises :class:`ImageRejected` (``broken_image``,
+        ``too_many_pixels``) for damage only a decode finds."""
+        _plan, scale, factor = self._route(min_long_side)
+        image = self._decoded.get(scale)
+        if image is None:
+            image = self._decode_at(scale)
+            self._decoded[scale] = image
+            if scale == 1:
+                self.size = image.size  # an orientation only the pixels' end told (PNG eXIf)
+        return image.reduce(factor) if factor > 1 else image
+
+    def _decode_at(self, scale: int) -> Image.Image:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False  # see open_image
+        image = _open(self._data, self._limits, self._formats)
+        if scale > 1:
+            width, height = image.size
+            image.draft(None, (width // scale, height // scale))
+        try:
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(self._limits.max_pixels) from None
+        except Exception:
+            raise _broken() from None
+        # In place: a copy of a whole 48 MP photo (146 MB) for nothing when it is upright. A
+        # malformed EXIF block does not spoil the pixels: they are kept as they are.
+        with contextlib.suppress(Exception):
+            ImageOps.exif_transpose(image, in_place=True)
+        try:
+            return _as_rgb_or_l(image)
+        except Exception:
+            raise _broken() from None
+
+
+def open_image(
+    data: bytes,
+    *,
+    max_bytes: int = 10 * 1024 * 1024,
+    max_pixels: int = 40_000_000,
+    max_non_camera_pixels: int | None = None,
+    max_aspect_ratio: float | None = None,
+    allowed_formats: Collection[str] = ALLOWED_FORMATS,
+) -> OpenedImage:
+    """Check an uploaded image without decoding its pixels; an :class:`OpenedImage` to decode.
+
+    Checks the size in bytes, the format, the dimensions from the header (``max_pixels``; and
+    ``max_non_camera_pixels`` for formats no camera writes, :data:`CAMERA_FORMATS`), the shape
+    (``max_aspect_ratio``, long side over short side) and the file's structure (``verify()``).
+    Raises :class:`ImageRejected` as :func:`load_image` does, or with code ``too_narrow``.
+    """
+    formats = _pillow_formats(allowed_formats)
+    # A truncated upload is refused, never half-decoded. Pillow's switch for this is global and
+    # some libraries turn it on for the whole process when imported (WeasyPrint does), so it is
+    # set here, and again before every decode.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    if len(data) > max_bytes:
+        raise ImageRejected(
+            "too_large", MSG_TOO_LARGE, {"limit": _megabytes(max_bytes, 1024 * 1024)}
+        )
+    if not data:
+        raise ImageRejected("not_an_image", MSG_NOT_AN_IMAGE)
+    data = bytes(data)
+    limits = _Limits(max_pixels, max_non_camera_pixels, max_aspect_ratio)
+
+    with _open(data, limits, formats) as image:
+        try:
+            image.verify()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(max_pixels) from None
+        except Exception:
+            raise _broken() from None
+    # verify() leaves the image unusable: OpenedImage opens it again, header only.
+    return OpenedImage(data, formats, limits)
+
+
 def load_image(
     data: bytes,
     *,
@@ -261,43 +512,10 @@ def load_image(
 
     ``allowed_formats`` are Pillow format names; ``"HEIF"`` (HEIC photos) is opt-in. Raises
     :class:`ImageRejected` (and nothing else, for valid arguments) with code ``too_large``,
-    ``not_an_image``, ``format_not_allowed``, ``broken_image`` or ``too_many_pixels``.
+    ``not_an_image``, ``format_not_allowed``, ``broken_image`` or ``too_many_pixels``. The whole
+    image is decoded: :func:`open_image` lets a caller decode less.
     """
-    formats = _pillow_formats(allowed_formats)
-    # A truncated upload is refused, never half-decoded. Pillow's switch for this is global and
-    # some libraries turn it on for the whole process when imported (WeasyPrint does), so it is
-    # set here, before every decode.
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    if len(data) > max_bytes:
-        raise ImageRejected(
-            "too_large", MSG_TOO_LARGE, {"limit": _megabytes(max_bytes, 1024 * 1024)}
-        )
-    if not data:
-        raise ImageRejected("not_an_image", MSG_NOT_AN_IMAGE)
-    data = bytes(data)
-
-    with _open(data, max_pixels, formats) as image:
-        try:
-            image.verify()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _too_many_pixels(max_pixels) from None
-        except Exception:
-            raise _broken() from None
-
-    # verify() leaves the image unusable; open again, this time to decode.
-    image = _open(data, max_pixels, formats)
-    try:
-        image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(max_pixels) from None
-    except Exception:
-        raise _broken() from None
-
-    try:
-        upright = ImageOps.exif_transpose(image)
-    except Exception:
-        upright = image  # a malformed EXIF block does not spoil the pixels
-    try:
-        return _as_rgb_or_l(upright)
-    except Exception:
-        raise _broken() from None
+    opened = open_image(
+        data, max_bytes=max_bytes, max_pixels=max_pixels, allowed_formats=allowed_formats
+    )
+    return opened.decode()

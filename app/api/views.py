@@ -63,6 +63,7 @@ ERRORS = {
     413: "A photo is too large.",
     422: "Invalid fields (see fields) or an image that cannot be read.",
     429: "Too many requests from this client.",
+    503: "Busy with other photos: no slot for this one freed in time (see Retry-After).",
 }
 
 
@@ -257,6 +258,7 @@ def _answered_before(view: Any) -> Any:
 
 
 @blueprint.get("/v1/verify")
+@limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="code-verify")
 @_answered_before
 @blueprint.arguments(schemas.VerifyQuery, location="query", error_status_code=400)
 @blueprint.response(
@@ -290,7 +292,7 @@ def verify_get(args: dict[str, Any]):
 @blueprint.response(
     200, schemas.VerificationSchema, description="A verdict about the number on the photos."
 )
-@_errors(400, 413, 422, 429)
+@_errors(400, 413, 422, 429, 503)
 def verify_post(query: dict[str, Any], form: dict[str, Any]):
     """Verify a label photo
 
@@ -383,7 +385,7 @@ def _new_complaint(fields: dict[str, Any]) -> NewComplaint:
 @blueprint.alt_response(
     200, schema=schemas.FiledSchema, description="Already filed with this key: the same answer."
 )
-@_errors(400, 409, 413, 429)
+@_errors(400, 409, 413, 429, 503)
 def complaint_create(query: dict[str, Any], headers: dict[str, Any], fields: dict[str, Any]):
     """File a complaint (report a suspect product)
 
