@@ -1,7 +1,6 @@
 """Extensions, created unbound and bound in :func:`app.create_app`."""
 
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -11,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 import barcode_db.models  # noqa: F401  (tables register on import)
 import complaints.accounts
 import complaints.models  # noqa: F401
+from app.rate_limits import Limiter
 from barcode_db.base import Base
 from barcode_db.registry import SnapshotCache
 from complaints.history_cache import HistoryCache
@@ -20,6 +20,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+#: Counts shared by the workers (app/rate_limits.py): a limit of N lets N through, not N a worker.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # What a verification reads from the database, cached in each process. A change committed by
 # this process is seen by its next verification; one committed by another process within a

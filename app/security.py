@@ -1,4 +1,4 @@
-"""Security headers, set in one place: a nonce-based CSP and friends."""
+"""Security headers, set in one place: a nonce-based CSP and friends; HSTS in production."""
 
 from __future__ import annotations
 
@@ -49,6 +49,16 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+#: Browsers come back over HTTPS only, for two years (production serves HTTPS only). Not
+#: includeSubDomains: other hosts under the association's domain are not ours to commit.
+STRICT_TRANSPORT_SECURITY = "max-age=63072000"
+
+
+def set_strict_transport_security(response: Response) -> Response:
+    response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    return response
+
+
 class NoApiSessions(SecureCookieSessionInterface):
     """No cookie session under /api/: the API takes a bearer token or nothing, never a cookie
     (so it cannot be driven by a signed-in browser), and the hot path skips opening one."""
@@ -62,4 +72,6 @@ class NoApiSessions(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     app.session_interface = NoApiSessions()
     app.after_request(set_security_headers)
+    if app.config["ENV_NAME"] == "production":
+        app.after_request(set_strict_transport_security)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

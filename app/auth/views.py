@@ -1,5 +1,11 @@
-"""Sign in and out. Failed attempts are rate-limited per client and lock the account after five
-in a row; the same answer is given for an unknown user and a wrong password."""
+"""Sign in and out.
+
+Each sign-in is a session row (complaints.accounts.StaffSession) whose random key the cookie
+carries: signing out deletes it, so a copy of the cookie is refused from then on. Failed attempts
+are rate-limited per client and counted per username, whether an account has it or not; after
+five in a row the name is locked for 15 minutes. Every failure gets the same answer, and an
+unknown name takes as long to refuse as a wrong password.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +17,26 @@ from flask_login import current_user, login_user, logout_user
 from app.auth.forms import LoginForm
 from app.clock import utc_now
 from app.extensions import db, limiter, login_manager
+from app.redirects import safe_target
 from app.unit_of_work import unit_of_work
-from complaints.accounts import User, record_login_attempt
+from complaints.accounts import (
+    LOCKOUT,
+    MAX_FAILED_LOGINS,
+    User,
+    end_session,
+    fetch_session_user,
+    password_matches,
+    record_sign_in,
+    reserve_sign_in_attempt,
+    start_session,
+)
 
 blueprint = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
-        return None
-    return user
+def load_user(session_key: str) -> User | None:
+    return fetch_session_user(db.session, session_key, now=utc_now())
 
 
 def login_rate_limit() -> str:
@@ -33,9 +44,36 @@ def login_rate_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("staff.queue")
+    return safe_target(target, url_for("staff.queue"))
+
+
+def sign_in_refused() -> str:
+    """The one answer to every failed sign-in: wrong name, wrong password, locked, disabled."""
+    return gettext(
+        "Wrong username or password, or the account is locked for %(minutes)d minutes "
+        "after %(count)d failed attempts in a row.",
+        minutes=int(LOCKOUT.total_seconds() // 60),
+        count=MAX_FAILED_LOGINS,
+    )
+
+
+def _sign_in(username: str, password: str) -> User | None:
+    """The user signed in with ``username`` and ``password``, or None (the attempt counted)."""
+    now = utc_now()
+    # Committed before the password is checked, so that attempts made at the same moment see
+    # each other's count: at most MAX_FAILED_LOGINS passwords are checked before the lock.
+    with unit_of_work():
+        allowed = reserve_sign_in_attempt(db.session, username, now=now)
+    if not allowed:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if not password_matches(user, password) or user is None or not user.active:
+        return None
+    with unit_of_work():
+        record_sign_in(db.session, user, username, now=now)
+        start_session(db.session, user, now=now, lifetime=current_app.permanent_session_lifetime)
+    login_user(user)
+    return user
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -46,27 +84,18 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        now = utc_now()
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
-        if user is not None and user.is_locked(now):
-            error = gettext("Too many failed attempts: this account is locked for 15 minutes.")
-        elif user is not None and user.active and user.check_password(form.password.data):
-            with unit_of_work():
-                record_login_attempt(user, success=True, now=now)
-            login_user(user)
+        if _sign_in(form.username.data.strip(), form.password.data) is not None:
             return redirect(_safe_next(request.args.get("next")))
-        else:
-            if user is not None:
-                # Kept although the answer is an error: the count is what locks the account.
-                with unit_of_work():
-                    record_login_attempt(user, success=False, now=now)
-            error = gettext("Wrong username or password.")
+        error = sign_in_refused()
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form, error=error), status
 
 
 @blueprint.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        with unit_of_work():
+            end_session(db.session, current_user.session_key)
     logout_user()
     flash(gettext("You are signed out."), "success")
     return redirect(url_for("auth.login"))
