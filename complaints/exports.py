@@ -7,6 +7,10 @@ load them in batches, e.g. ``yield_per`` with ``selectinload`` of ``events`` and
 
 Every text cell goes through :func:`neutralise` first: a cell such as ``=HYPERLINK(...)`` typed by
 a shopper must stay text in Excel or LibreOffice, never become a formula.
+
+No export carries a reporter's tracking code: it is the reporter's key to their case (their
+tracking page, the rating of a closed case), not a reference for officials. Cases are named by
+their number (the id the staff pages and the case file's QR code use).
 """
 
 from __future__ import annotations
@@ -15,26 +19,28 @@ import base64
 import csv
 import datetime as dt
 import io
+import math
 import os
 import tempfile
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 import qrcode
 import qrcode.constants
+import sqlalchemy as sa
 import xlsxwriter
 from PIL import Image
+from sqlalchemy.orm import Session
 
 from barcode_db import areas
 from barcode_db.messages import N_
 from barcode_db.verdict import LEVEL_TITLES, Level
 from complaints.deadlines import VIETNAM
-from complaints.models import Complaint, ComplaintEvent, EventKind
+from complaints.models import Complaint, ComplaintEvent, EventKind, Evidence
 from complaints.snapshot import snapshot_messages
 from complaints.storage import PhotoStore
-from complaints.tracking import format_tracking_code
 from complaints.workflow import CATEGORY_NAMES, STATUS_NAMES
 
 __all__ = [
@@ -47,9 +53,12 @@ __all__ = [
     "CasePhoto",
     "Cell",
     "Column",
+    "PdfWork",
     "TimelineEntry",
     "build_case_file",
     "case_row",
+    "csv_line",
+    "fetch_pdf_work",
     "header_row",
     "iter_csv",
     "neutralise",
@@ -62,8 +71,15 @@ Cell = str | int | None
 Translate = Callable[[str], str]
 
 LOCAL_TZ: Final = VIETNAM
-THUMBNAIL_LONG_SIDE: Final = 1200
-"""Longest side, in pixels, of a photo in a PDF case file."""
+PHOTO_PRINT_MM: Final = (180, 110)
+"""The largest a photo is printed in a case file, in millimetres: the width of A4 between the
+margins, and the height ``inspect/case_file.html`` allows (``figure img { max-height }``)."""
+PHOTO_PRINT_DPI: Final = 150
+PHOTO_BOX: Final = (
+    round(PHOTO_PRINT_MM[0] / 25.4 * PHOTO_PRINT_DPI),
+    round(PHOTO_PRINT_MM[1] / 25.4 * PHOTO_PRINT_DPI),
+)
+"""The pixels a photo of a case file fits in: as printed, at :data:`PHOTO_PRINT_DPI`."""
 THUMBNAIL_JPEG_QUALITY: Final = 80
 XLSX_MAX_ROWS: Final = 1_048_576
 """Rows in one Excel sheet, the header included."""
@@ -80,7 +96,7 @@ class Column:
 
 
 EXPORT_COLUMNS: Final[tuple[Column, ...]] = (
-    Column("tracking_code", N_("Tracking code"), 12),
+    Column("case_number", N_("Case number"), 10),
     Column("status", N_("Status"), 18),
     Column("category", N_("Problem"), 30),
     Column("created_at", N_("Received"), 16),
@@ -177,7 +193,7 @@ def case_row(
     communes = _area_commune_name if commune_name is None else commune_name
     commune_code = complaint.commune_code
     row: list[Cell] = [
-        format_tracking_code(complaint.tracking_code),
+        complaint.id,
         translate(STATUS_NAMES[complaint.status]),
         translate(CATEGORY_NAMES[complaint.category]),
         local_time(complaint.created_at),
@@ -240,6 +256,15 @@ def iter_csv(
             buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue()
+
+
+def csv_line(cells: Sequence[Cell], *, delimiter: str = ",") -> str:
+    """One row of CSV text, neutralised as :func:`iter_csv` writes its rows."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerow(
+        ["" if cell is None else neutralise(cell) for cell in cells]
+    )
+    return buffer.getvalue()
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
@@ -339,7 +364,7 @@ class TimelineEntry:
 class CaseFile:
     """Everything the ``inspect/case_file.html`` template shows of one case, already rendered."""
 
-    tracking_code: str
+    case_number: int | None  # the complaint's id; never its tracking code
     status: str
     lang: str
     case_url: str
@@ -375,14 +400,28 @@ def qr_data_uri(url: str) -> str:
     return _data_uri("image/png", buffer.getvalue())
 
 
-def thumbnail(data: bytes, long_side: int = THUMBNAIL_LONG_SIDE) -> tuple[bytes, int, int]:
-    """A JPEG of the photo no larger than ``long_side``, with its width and height."""
+def fitted_size(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
+    """``(width, height)`` scaled down, never up, to fit in ``box``, keeping its proportions."""
+    scale = min(box[0] / width, box[1] / height, 1.0)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def thumbnail(data: bytes, box: tuple[int, int] = PHOTO_BOX) -> tuple[bytes, int, int]:
+    """A JPEG of the photo at the size it is printed (within ``box``), with its width and height.
+
+    A stored photo is up to 2560 pixels long, and a case file prints it about 870 wide: a JPEG is
+    decoded straight at 1/2, 1/4 or 1/8 of its size (``draft``, the smallest that still covers
+    the printed size), which is most of the saving, then scaled to the printed size.
+    """
     with Image.open(io.BytesIO(data)) as opened:
-        opened.draft("RGB", (long_side, long_side))  # JPEG: decode at a reduced scale, faster
+        size = fitted_size(opened.width, opened.height, box)
+        opened.draft("RGB", size)
         image = opened.convert("RGB")
-    image.thumbnail((long_side, long_side))
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)  # as thumbnail()
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=THUMBNAIL_JPEG_QUALITY, optimize=True)
+    # No ``optimize``: a second pass for a few per cent of bytes, in a PDF made while one waits.
+    image.save(out, "JPEG", quality=THUMBNAIL_JPEG_QUALITY)
     return out.getvalue(), image.width, image.height
 
 
@@ -411,7 +450,8 @@ def _timeline_entry(event: ComplaintEvent, translate: Translate) -> TimelineEntr
         kind=translate(EVENT_NAMES[event.kind]),
         from_status=translate(STATUS_NAMES[event.from_status]) if event.from_status else None,
         to_status=translate(STATUS_NAMES[event.to_status]) if event.to_status else None,
-        note=event.note,
+        # A merge's note is the tracking code of the complaint merged in: not for case files.
+        note="" if event.kind is EventKind.MERGED else event.note,
         public=event.is_public,
     )
 
@@ -444,7 +484,7 @@ def build_case_file(
     personal = labelled[len(EXPORT_COLUMNS) :]
     snapshot = complaint.verdict_snapshot or {}
     return CaseFile(
-        tracking_code=format_tracking_code(complaint.tracking_code),
+        case_number=complaint.id,
         status=translate(STATUS_NAMES[complaint.status]),
         lang=lang,
         case_url=case_url,
@@ -462,6 +502,66 @@ def build_case_file(
         contact=tuple(personal) if any(f.value for f in personal) else (),
         generated_at=local_time(now or dt.datetime.now(dt.UTC)) or "",
     )
+
+
+# What a PDF costs to make, known before it is made. WeasyPrint lays a PDF out in one go in
+# the request: a PDF that takes longer than the server's worker timeout (gunicorn: 30 s) is
+# killed half-way and the inspector gets a bare error. So a PDF is refused beforehand when its
+# estimated work is over a budget. The weights are milliseconds on the reference server (2
+# cores), measured by ``scripts/bench_export.py --pdf`` and rounded up; the default budget leaves
+# three times its length under the timeout. Measured so (PDF_MAX_WORK = 10,000): the largest PDFs
+# allowed, 37 cases without photos and 14 cases with 5 photos each, took 8.2 s and 7.0 s; the
+# issue's 158 cases with 105 photos took 47 s of CPU (estimated 51 s): refused.
+
+PDF_WORK_PER_CASE: Final = 220
+"""A case: facts, verdict, QR code, its pages laid out (ms)."""
+PDF_WORK_PER_EVENT: Final = 12
+"""A line of a case's history (ms)."""
+PDF_WORK_PER_PHOTO: Final = 70
+"""A photo, whatever its size: read, decoded at a reduced scale, scaled, embedded (ms)."""
+PDF_WORK_PER_MEGAPIXEL: Final = 2
+"""And per million pixels stored: ``draft`` makes the decoding nearly independent of them (ms)."""
+PDF_MAX_WORK: Final = 10_000
+"""The default budget of one PDF (``PDF_MAX_WORK`` in the app's config): about 10 s."""
+
+
+@dataclass(frozen=True)
+class PdfWork:
+    """The work of a PDF of case files: its cases, their history lines, their photos and the
+    photos' pixels, all known from the database before anything is read or laid out."""
+
+    cases: int
+    events: int
+    photos: int
+    photo_pixels: int
+
+    @property
+    def units(self) -> int:
+        """The estimated work, in milliseconds of the reference server."""
+        return math.ceil(
+            self.cases * PDF_WORK_PER_CASE
+            + self.events * PDF_WORK_PER_EVENT
+            + self.photos * PDF_WORK_PER_PHOTO
+            + self.photo_pixels / 1e6 * PDF_WORK_PER_MEGAPIXEL
+        )
+
+
+def fetch_pdf_work(session: Session, complaint_ids: Collection[int]) -> PdfWork:
+    """The work of a PDF of these complaints, counted in the database (photos by the sizes
+    kept beside them): two aggregate queries, whatever the number of cases."""
+    ids = sorted(set(complaint_ids))
+    if not ids:
+        return PdfWork(0, 0, 0, 0)
+    events = session.scalar(
+        sa.select(sa.func.count(ComplaintEvent.id)).where(ComplaintEvent.complaint_id.in_(ids))
+    )
+    photos, pixels = session.execute(
+        sa.select(
+            sa.func.count(Evidence.id),
+            sa.func.coalesce(sa.func.sum(Evidence.width * Evidence.height), 0),
+        ).where(Evidence.complaint_id.in_(ids))
+    ).one()
+    return PdfWork(len(ids), int(events or 0), int(photos), int(pixels))
 
 
 def _url_fetcher(base_url: str | None) -> Callable[..., Any]:

@@ -44,6 +44,10 @@ class Permission(enum.StrEnum):
     INSPECT = "inspect"
     #: Complainants' contact details, in the user's own area (see :func:`may_read_contact`).
     READ_CONTACT = "read_contact"
+    #: A complaint's tracking code, on the pages of the user's own area. The code is the
+    #: reporter's key to their case (the tracking page, rating a closed case): read-only roles
+    #: name cases by number, and no export or API response carries it.
+    READ_TRACKING_CODE = "read_tracking_code"
     #: Exports that carry complainants' personal data (asked for explicitly).
     EXPORT_PERSONAL = "export_personal"
     #: The brand registry: companies, prefixes, brands, products, certifications, imports.
@@ -65,6 +69,7 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.RECORD_OUTCOME: _WITH_INSPECTORS,
     Permission.INSPECT: _WITH_INSPECTORS,
     Permission.READ_CONTACT: _ASSOCIATION,
+    Permission.READ_TRACKING_CODE: _ASSOCIATION,
     Permission.EXPORT_PERSONAL: _ASSOCIATION,
     Permission.MANAGE_REGISTRY: _ASSOCIATION,
     Permission.MANAGE_TEMPLATES: frozenset({Role.ADMIN}),

@@ -166,7 +166,9 @@ class TopItem:
 
 @dataclass(frozen=True)
 class ConfirmedCase:
-    tracking_code: str
+    #: The case's number (its id), never its tracking code: the code is the reporter's key to
+    #: their case, and reports go to roles that must not hold it.
+    case_number: int
     category: Category
     product_name: str
     brand_seen: str
@@ -375,7 +377,6 @@ class _Figures:
             session.execute(
                 sa.select(
                     Complaint.id,
-                    Complaint.tracking_code,
                     Complaint.status,
                     Complaint.category,
                     Complaint.gtin,
@@ -461,7 +462,7 @@ class _Figures:
     def confirmed_counterfeit(self) -> list[ConfirmedCase]:
         return [
             ConfirmedCase(
-                tracking_code=r.tracking_code,
+                case_number=r.id,
                 category=r.category,
                 product_name=r.product_name,
                 brand_seen=r.brand_seen,

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Benchmark: export 100,000 cases as CSV and XLSX through the app; time and peak memory.
+"""Benchmark: export 100,000 cases as CSV and XLSX through the app; time and peak memory. With
+--pdf: what PDF case files cost, and how long the largest PDF the work budget allows takes.
 
     .venv/bin/python scripts/bench_export.py [--rows 100000]
+    .venv/bin/python scripts/bench_export.py --pdf
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python scripts/bench_export.py
 
 Fills a temporary SQLite database (or a schema of its own on PostgreSQL, dropped afterwards) with
@@ -9,6 +11,13 @@ REFERRED cases, signs in as an inspector and downloads /inspect/export.csv and /
 through the Flask test client, consuming the streamed body chunk by chunk. Reports wall time,
 the peak of Python allocations during the export (tracemalloc) and the process's peak RSS, and
 the same for a tenth of the rows, to show that memory does not grow with the row count.
+
+--pdf fills cases with evidence photos as stored (2560 × 1920 JPEGs of about 1 MB, each one
+different, as WeasyPrint would share identical images), downloads /inspect/export.pdf for sets
+of them, and fits the work weights of complaints.exports (per case, per photo, per megapixel)
+to the times. Then, at the default budget (PDF_MAX_WORK), it times the largest PDFs allowed:
+all cases without photos, and cases with five full-size photos each. Those must stay well under
+gunicorn's 30 s worker timeout: the budget aims at a third of it.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 SCHEMA = "bench_export"
+TIMEOUT = 30.0  # gunicorn's worker timeout, seconds
 
 
 def fill(db, start: int, rows: int) -> None:
@@ -90,9 +100,216 @@ def download(client, path: str, *, trace: bool) -> tuple[float, int, float]:
     return elapsed, size, peak / 1e6
 
 
+def photo_bytes(seed: int, size: tuple[int, int] = (2560, 1920)) -> bytes:
+    """A JPEG like a stored evidence photo (complaints.evidence: 2560 px long, quality 85),
+    different for every seed; noisy enough to weigh about 1 MB, as phone photos do."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rnd = random.Random(seed)
+    width, height = size
+    base = Image.linear_gradient("L").resize(size).convert("RGB")
+    image = Image.blend(base, Image.effect_noise(size, 80).convert("RGB"), 0.5)
+    draw = ImageDraw.Draw(image)
+    for _ in range(200):
+        x, y = rnd.randrange(width), rnd.randrange(height)
+        box = [x, y, x + rnd.randrange(20, width // 6), y + rnd.randrange(20, height // 6)]
+        draw.rectangle(box, fill=tuple(rnd.randrange(256) for _ in range(3)))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+class PdfCases:
+    """Cases with photos, each set in a province of its own so that one filter selects it."""
+
+    def __init__(self, db, store) -> None:
+        self.db = db
+        self.store = store
+        self.provinces = iter(["01", "04", "08", "11", "12", "14", "15", "19", "20", "22", "24"])
+        self.seed = 0
+
+    def add(
+        self,
+        cases: int,
+        photos: list[int],
+        size: tuple[int, int] = (2560, 1920),
+        notes: int = 0,
+    ) -> str:
+        """``cases`` referred cases, case i with ``photos[i % len(photos)]`` photos, a history of
+        four lines plus ``notes``; the province code that selects them."""
+        import datetime as dt
+        import hashlib
+
+        from complaints.models import Complaint, ComplaintEvent, EventKind, Evidence
+        from complaints.storage import new_key
+        from complaints.workflow import Category, Status
+
+        province = next(self.provinces)
+        now = dt.datetime.now(dt.UTC)
+        for i in range(cases):
+            self.seed += 1
+            complaint = Complaint(
+                tracking_code=f"P{self.seed:09d}",
+                status=Status.REFERRED,
+                category=Category.COUNTERFEIT,
+                code_seen="8934673000011",
+                gtin="08934673000011",
+                product_name=f"Nước mắm Phú Quốc giả số {i}",
+                brand_seen="Phú Quốc",
+                verdict_level="MISMATCH",
+                store_name=f"Tạp hóa số {i}",
+                store_name_key=f"tap hoa so {i}",
+                store_address="12 Lê Lợi, phường Bến Thành",
+                province_code=province,
+                description="Nhãn in mờ, mã vạch không khớp thương hiệu; giá rẻ bất thường. " * 3,
+                search_text="nuoc mam",
+                created_at=now,
+            )
+            self.db.session.add(complaint)
+            self.db.session.flush()
+            for step, (kind, before, after, note) in enumerate(
+                [
+                    (EventKind.FILED, None, Status.NEW, ""),
+                    (EventKind.STATUS, Status.NEW, Status.TRIAGED, "Đã xem, đủ thông tin."),
+                    (EventKind.NOTE, None, None, "Cửa hàng từng bị nhắc nhở năm ngoái."),
+                    (EventKind.STATUS, Status.TRIAGED, Status.REFERRED, "Chuyển QLTT tỉnh."),
+                ]
+                + [(EventKind.NOTE, None, None, "Đã gọi điện cho cửa hàng, hẹn kiểm tra.")] * notes
+            ):
+                self.db.session.add(
+                    ComplaintEvent(
+                        complaint_id=complaint.id,
+                        kind=kind,
+                        actor=None if step == 0 else "bench",
+                        from_status=before,
+                        to_status=after,
+                        note=note,
+                        created_at=now,
+                    )
+                )
+            count = photos[i % len(photos)]
+            for _ in range(count):
+                self.seed += 1
+                data = photo_bytes(self.seed, size)
+                key = new_key(now.date())
+                self.store.put(key, data)
+                digest = hashlib.sha256(data).hexdigest()
+                self.db.session.add(
+                    Evidence(
+                        complaint_id=complaint.id,
+                        storage_key=key,
+                        sha256_original=digest,
+                        sha256_stored=digest,
+                        original_format="JPEG",
+                        original_bytes=len(data),
+                        width=size[0],
+                        height=size[1],
+                    )
+                )
+            complaint.photo_count = count
+        self.db.session.commit()
+        return province
+
+
+def time_pdf(client, province: str, repeat: int = 2) -> tuple[float, float, int, int]:
+    """The best of ``repeat`` downloads of the PDF of a province's cases: wall and CPU seconds
+    (the test client runs in this process), status, bytes."""
+    best, cpu, status, size = float("inf"), float("inf"), 0, 0
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        response = client.get(f"/inspect/export.pdf?province={province}")
+        best = min(best, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
+        status, size = response.status_code, len(response.get_data())
+        if status != 200:
+            break
+    return best, cpu, status, size
+
+
+def bench_pdf(app, db, client) -> None:
+    from complaints import exports
+    from complaints.storage import LocalPhotoStore
+
+    store = LocalPhotoStore(Path(app.config["UPLOAD_FOLDER"]))
+    full, quarter = 2560 * 1920, 1280 * 960
+    with app.app_context():
+        made = PdfCases(db, store)
+        sets = {  # name: (cases, history lines, photos, pixels), province
+            "cases": ((40, 160, 0, 0), made.add(40, [0])),
+            "history": ((12, 288, 0, 0), made.add(12, [0], notes=20)),
+            "photos": ((12, 48, 60, 60 * full), made.add(12, [5])),
+            "small": ((12, 48, 60, 60 * quarter), made.add(12, [5], size=(1280, 960))),
+            "issue": ((158, 632, 105, 105 * full), made.add(158, [1, 0, 1])),  # as reported
+        }
+    budget = app.config.get("PDF_MAX_WORK", exports.PDF_MAX_WORK)
+    app.config["PDF_MAX_WORK"] = 10**9  # measure, do not refuse
+    times = {
+        name: time_pdf(client, province, repeat=1 if name == "issue" else 3)
+        for name, (_, province) in sets.items()
+    }
+    print("PDF case files through the app: wall time and this process's CPU time (best of 3):")
+    for name, ((cases, events, photos, _), _) in sets.items():
+        seconds, cpu, status, size = times[name]
+        print(
+            f"  {name:8s} {cases:4d} cases, {events:4d} history lines, {photos:3d} photos: "
+            f"{seconds:6.2f} s (CPU {cpu:6.2f} s), {size / 1e6:5.1f} MB (HTTP {status})"
+        )
+    # Fitted on CPU time, the PDF's own work (the wall time also holds whatever else runs).
+    cpu = {name: times[name][1] for name in sets}
+    per_event = (cpu["history"] / 12 - cpu["cases"] / 40) / 20
+    per_case = cpu["cases"] / 40 - 4 * per_event
+    per_photo_full = (cpu["photos"] - 12 * (per_case + 4 * per_event)) / 60
+    per_photo_quarter = (cpu["small"] - 12 * (per_case + 4 * per_event)) / 60
+    per_megapixel = (per_photo_full - per_photo_quarter) / ((full - quarter) / 1e6)
+    per_photo = per_photo_quarter - quarter / 1e6 * per_megapixel
+    print(
+        f"  fitted (ms): {per_case * 1000:.0f} a case, {per_event * 1000:.0f} a history line, "
+        f"{per_photo * 1000:.0f} a photo, {per_megapixel * 1000:.0f} a megapixel; in "
+        f"complaints.exports: {exports.PDF_WORK_PER_CASE}, {exports.PDF_WORK_PER_EVENT}, "
+        f"{exports.PDF_WORK_PER_PHOTO}, {exports.PDF_WORK_PER_MEGAPIXEL}"
+    )
+    for name, ((cases, events, photos, pixels), _) in sets.items():
+        estimate = exports.PdfWork(cases, events, photos, pixels).units / 1000
+        print(f"  {name:8s} estimated {estimate:6.2f} s, CPU {cpu[name]:6.2f} s")
+    issue = exports.PdfWork(*sets["issue"][0])
+    print(
+        f"  the issue's PDF (158 cases, 105 photos): work {issue.units}: "
+        f"{'refused' if issue.units > budget else 'allowed'} at the default budget of {budget}"
+    )
+
+    app.config["PDF_MAX_WORK"] = budget
+    case_of = {  # one case: (history lines, photos, pixels)
+        "largest, no photos": (4, 0, 0),
+        "largest, 5 photos a case": (4, 5, 5 * full),
+    }
+    largest = {}
+    for name, (events, photos, pixels) in case_of.items():
+        one = exports.PdfWork(1, events, photos, pixels)
+        largest[name] = min(budget // one.units, budget // exports.PDF_WORK_PER_CASE)
+    with app.app_context():
+        provinces = {name: made.add(largest[name], [case_of[name][1]]) for name in case_of}
+        over = made.add(largest["largest, 5 photos a case"] + 1, [5])
+    print(f"At the default budget, PDF_MAX_WORK = {budget}:")
+    for name, (events, photos, pixels) in case_of.items():
+        cases = largest[name]
+        work = exports.PdfWork(cases, cases * events, cases * photos, cases * pixels)
+        seconds, cpu_s, status, size = time_pdf(client, provinces[name], repeat=3)
+        print(
+            f"  {name}: {cases} cases, {work.photos} photos, work {work.units}: {seconds:.2f} s "
+            f"(CPU {cpu_s:.2f} s; HTTP {status}, {size / 1e6:.1f} MB); {TIMEOUT / seconds:.1f}x "
+            f"under the {TIMEOUT:.0f} s timeout"
+        )
+    seconds, _, status, _ = time_pdf(client, over)
+    print(f"  one case more: HTTP {status} (refused: a redirect to the list) in {seconds:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--pdf", action="store_true", help="PDF case files instead")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     tmp = tempfile.TemporaryDirectory()
@@ -120,13 +337,17 @@ def main() -> None:
             "SECRET_KEY": "bench",
             "RATELIMIT_ENABLED": False,
             "TESTING": True,
+            "UPLOAD_FOLDER": f"{tmp.name}/uploads",
         }
     )
     try:
         with app.app_context():
             upgrade()
             user = User(
-                username="bench-inspector", name="Bench", role=Role.INSPECTOR, province_code="79"
+                username="bench-inspector",
+                name="Bench",
+                role=Role.INSPECTOR,
+                province_code=None if args.pdf else "79",  # --pdf: cases in several provinces
             )
             user.set_password(PASSWORD)
             db.session.add(user)
@@ -134,6 +355,9 @@ def main() -> None:
         client = app.test_client()
         with app.app_context():
             login(client, db.session.scalar(sa.select(User)))
+        if args.pdf:
+            bench_pdf(app, db, client)
+            return
         done = 0
         for target in (args.rows // 10, args.rows):
             with app.app_context():

@@ -1,11 +1,19 @@
 """Inspectors' pages. Exports stream (memory does not grow with the rows), leave complainants'
-personal data out unless the user's role allows it and they ask for it, and are audited."""
+personal data out unless the user's role allows it and they ask for it, never carry reporters'
+tracking codes, and are audited.
+
+Whatever the user can put right is checked before the first byte leaves: the filters, the right to
+personal data, a spreadsheet's row limit, a PDF's work. A CSV streams, so it is recorded before
+its first byte as not finished and counted once its last row is out; a CSV that fails half-way
+ends with a line saying so and an aborted transfer (no final chunk), never as a quiet success.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
 from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -19,27 +27,31 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.access import permission_required, require_area
 from app.calendar import working_calendar
-from app.clock import LOCAL_TZ, utc_now
+from app.clock import utc_now
 from app.complaint_service import photo_store
 from app.extensions import db
 from app.i18n import current_language, render_message
 from app.inspect import blueprint
 from app.inspect.forms import OutcomeForm
+from app.query_args import InspectQuery, filters_from, read_query
 from app.unit_of_work import unit_of_work
 from barcode_db.areas import province_names
-from barcode_db.messages import Refusal
-from barcode_db.textkey import search_key
+from barcode_db.messages import N_, Refusal
 from complaints import queries
 from complaints.accounts import User
 from complaints.exports import (
+    PDF_MAX_WORK,
+    PDF_WORK_PER_CASE,
+    XLSX_MAX_ROWS,
     build_case_file,
     case_row,
+    csv_line,
+    fetch_pdf_work,
     header_row,
     iter_csv,
     render_case_files_pdf,
@@ -62,44 +74,21 @@ FLAGGED_STATUSES = (
     Status.REFERRED,
     Status.CONFIRMED,
 )
-MAX_PDF_CASES = 200
 PAGE_SIZE = 50
+#: Cases read from the database at a time by the CSV and XLSX exports.
+EXPORT_BATCH = 500
+#: ``ExportEvent.rows`` of a streamed export recorded before its first byte and not finished
+#: (an error stopped it, or the client went away); the row count replaces it after the last row.
+ROWS_NOT_FINISHED = -1
 
 
-def _day(text: str | None) -> dt.datetime | None:
-    try:
-        day = dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    return dt.datetime.combine(day, dt.time(), LOCAL_TZ).astimezone(dt.UTC) if day else None
-
-
-def case_filters() -> queries.QueueFilters:
-    """The inspectors' filters from the query string: area, period, category, status, brand,
-    store and GTIN."""
-    args = request.args
-    statuses = tuple(Status(s) for s in args.getlist("status") if s in Status.__members__)
-    if not statuses:
-        statuses = FLAGGED_STATUSES if args.get("flagged") else DEFAULT_STATUSES
-    categories = tuple(
-        Category(c) for c in args.getlist("category") if c in {x.value for x in Category}
-    )
-    until = _day(args.get("to"))
-    gtin = (args.get("gtin") or "").strip()
-    return queries.QueueFilters(
-        statuses=statuses,
-        categories=categories,
-        province_code=args.get("province") or None,
-        commune_code=args.get("commune") or None,
-        created_from=_day(args.get("from")),
-        created_before=until + dt.timedelta(days=1) if until else None,
-        gtin=gtin.zfill(14) if gtin.isdigit() and len(gtin) <= 14 else None,
-        also_contains=tuple(
-            key
-            for key in (search_key(args.get("brand", "")), search_key(args.get("store", "")))
-            if key
-        ),
-    )
+def case_filters(args: dict[str, Any] | None = None) -> queries.QueueFilters:
+    """The inspectors' filters (area, period, category, status, brand, store and GTIN) from a
+    query string read by ``app.query_args.InspectQuery`` (``args``, when already read)."""
+    if args is None:
+        args = read_query(InspectQuery)
+    default = FLAGGED_STATUSES if args.get("flagged") else DEFAULT_STATUSES
+    return filters_from(args, default_statuses=default)
 
 
 def _filters_record() -> dict[str, object]:
@@ -131,36 +120,48 @@ def _audit(fmt: str, rows: int, personal: bool) -> int:
         return event.id
 
 
-def _count_rows(event_id: int, rows: int) -> None:
-    """The row count of a streamed export, known once the last row has left."""
-    try:
-        with unit_of_work() as session:
-            event = session.get(ExportEvent, event_id)
-            if event is not None:
-                event.rows = rows
-    except (Refusal, SQLAlchemyError):
-        # The export is recorded already; only its count is missing.
-        current_app.logger.exception("could not record the row count of export %s", event_id)
+def _record_row_count(event_id: int, rows: int) -> None:
+    """A streamed export finished: its row count replaces :data:`ROWS_NOT_FINISHED`. Raises if
+    it cannot be recorded (the stream then ends as failed, as its record says)."""
+    with unit_of_work() as session:
+        event = session.get(ExportEvent, event_id)
+        if event is None:
+            raise LookupError(f"export {event_id} is not recorded")
+        event.rows = rows
 
 
-def _all_matching(user: User, filters: queries.QueueFilters) -> Iterator[Complaint]:
-    """Every matching case, page after page (keyset), so memory stays flat."""
-    cursor = None
+def _export_page(
+    user: User, filters: queries.QueueFilters, cursor: str | None = None
+) -> queries.QueuePage:
+    return queries.fetch_queue(
+        db.session,
+        user,
+        filters,
+        sort=queries.Sort.OLDEST,
+        cursor=cursor,
+        limit=EXPORT_BATCH,
+        with_history=True,
+    )
+
+
+def _all_matching(
+    user: User, filters: queries.QueueFilters, first: queries.QueuePage
+) -> Iterator[Complaint]:
+    """Every matching case from the ``first`` page on, page after page (keyset), so memory stays
+    flat. The first page is read before the response starts: a query that fails, fails there."""
+    page = first
     while True:
-        page = queries.fetch_queue(
-            db.session,
-            user,
-            filters,
-            sort=queries.Sort.OLDEST,
-            cursor=cursor,
-            limit=500,
-            with_history=True,
-        )
         yield from page.rows
         db.session.expunge_all()
         if page.next_cursor is None:
             return
-        cursor = page.next_cursor
+        page = _export_page(user, filters, page.next_cursor)
+
+
+def _back_to_the_list(message: str) -> Response:
+    """The case list with the same filters, saying why there is no file."""
+    flash(message, "error")
+    return redirect(url_for("inspect.cases", **request.args.to_dict(flat=False)), 303)
 
 
 def _row(complaint: Complaint, personal: bool) -> list[object]:
@@ -209,21 +210,49 @@ def export_csv():
     user: User = current_user  # type: ignore[assignment]
     personal = _wants_personal(user)
     filters = case_filters()
+    # Recorded before the first row leaves, as not finished: an export that cannot be recorded
+    # does not start, and one that stops half-way stays on record (its first rows have left).
+    event_id = _audit("csv", ROWS_NOT_FINISHED, personal)
+    # The commit expired the user; load it again now, the stream detaches every row it reads.
+    db.session.refresh(user)
+    first = _export_page(user, filters)
+    header = _header(personal)
+    incomplete = csv_line(
+        [
+            gettext(
+                "EXPORT INCOMPLETE: an error stopped this export before its end. "
+                "Do not use this file; download it again."
+            )
+        ]
+    )
     count = {"rows": 0}
 
     def rows() -> Iterator[list[object]]:
-        for complaint in _all_matching(user, filters):
+        for complaint in _all_matching(user, filters, first):
             count["rows"] += 1
             yield _row(complaint, personal)
 
-    # Recorded before the first row leaves: an export that cannot be recorded does not start.
-    event_id = _audit("csv", 0, personal)
-    # The commit expired the user; load it again now, the stream detaches every row it reads.
-    db.session.refresh(user)
-
     def body() -> Iterator[str]:
-        yield from iter_csv(rows(), _header(personal))
-        _count_rows(event_id, count["rows"])
+        # The last chunk is held back until the export is recorded as finished: the client
+        # sees a complete file only if the record says so.
+        held = None
+        try:
+            for chunk in iter_csv(rows(), header):
+                if held is not None:
+                    yield held
+                held = chunk
+            _record_row_count(event_id, count["rows"])
+        except Exception:
+            current_app.logger.exception(
+                "CSV export %s failed after %s rows", event_id, count["rows"]
+            )
+            if held is not None:
+                yield held
+            yield incomplete
+            # Raised on, the server closes the connection without the final empty chunk of a
+            # chunked response: browsers and HTTP clients report the download as failed.
+            raise
+        yield held or ""
 
     response = Response(stream_with_context(body()), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
@@ -239,11 +268,24 @@ def export_xlsx():
     user: User = current_user  # type: ignore[assignment]
     personal = _wants_personal(user)
     filters = case_filters()
+    most = XLSX_MAX_ROWS - 1  # the header takes a row
+    if queries.count_queue(db.session, user, filters, cap=most) > most:
+        return _back_to_the_list(
+            gettext(
+                "More than %(max)s cases match: too many for one spreadsheet. Narrow the "
+                "filters, or download the CSV, which holds any number of cases.",
+                max=format_decimal(most),
+            )
+        )
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
     try:
+        first = _export_page(user, filters)
         written = write_xlsx(
-            (_row(c, personal) for c in _all_matching(user, filters)), _header(personal), spool
+            (_row(c, personal) for c in _all_matching(user, filters, first)),
+            _header(personal),
+            spool,
         )
+        # Made in full before it is recorded, and recorded before its first byte leaves.
         _audit("xlsx", written, personal)
     except BaseException:
         spool.close()
@@ -293,6 +335,7 @@ def _pdf(complaints: list[Complaint], personal: bool, user: User, filename: str)
             "inspect/case_file.html", case_files=case_files
         ),
     )
+    # Made in full before it is recorded, and recorded before its first byte leaves.
     _audit("pdf", len(complaints), personal)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -303,38 +346,65 @@ def _pdf(complaints: list[Complaint], personal: bool, user: User, filename: str)
 @blueprint.get("/cases/<int:complaint_id>.pdf")
 @permission_required(Permission.INSPECT)
 def case_pdf(complaint_id: int):
+    """One case file. Its work is bounded by the photos a complaint may carry (MAX_PHOTOS)."""
     user: User = current_user  # type: ignore[assignment]
     complaint = db.session.get(Complaint, complaint_id) or abort(404)
     require_area(user, complaint.province_code, complaint.commune_code)
-    return _pdf([complaint], _wants_personal(user), user, f"ho-so-{complaint.tracking_code}.pdf")
+    return _pdf([complaint], _wants_personal(user), user, f"ho-so-{complaint.id}.pdf")
+
+
+_NARROW_THE_PDF = N_(
+    "Narrow the filters (a shorter period, one province or one problem) or choose fewer cases, "
+    "or download the CSV or XLSX, which hold any number of cases."
+)
 
 
 @blueprint.get("/export.pdf")
 @permission_required(Permission.INSPECT)
 def export_pdf():
-    """One PDF for a selection (``?id=1&id=2``) or, without ids, the filtered set (capped)."""
+    """One PDF for a selection (``?id=1&id=2``) or, without ids, the filtered set, refused
+    beforehand if it would be too much work to make within the request (``PDF_MAX_WORK``)."""
     user: User = current_user  # type: ignore[assignment]
     personal = _wants_personal(user)
-    ids = [int(i) for i in request.args.getlist("id") if i.isdigit()]
+    filters = case_filters()  # reads and checks the whole query string, the ids too
+    budget = int(current_app.config.get("PDF_MAX_WORK", PDF_MAX_WORK))
+    most = max(1, budget // PDF_WORK_PER_CASE)  # cases without a photo that fit the budget
+    ids = read_query(InspectQuery).get("id", [])
+    more = False
     if ids:
-        chosen = [
-            c
-            for c in db.session.scalars(
+        chosen = list(
+            db.session.scalars(
                 sa.select(Complaint).where(Complaint.id.in_(ids)).order_by(Complaint.id)
             )
-        ]
+        )
         for complaint in chosen:
             require_area(user, complaint.province_code, complaint.commune_code)
     else:
-        chosen = queries.fetch_queue(
-            db.session, user, case_filters(), sort=queries.Sort.OLDEST, limit=MAX_PDF_CASES
-        ).rows
+        page = queries.fetch_queue(
+            db.session, user, filters, sort=queries.Sort.OLDEST, limit=most, with_history=True
+        )
+        chosen, more = page.rows, page.next_cursor is not None
     if not chosen:
-        flash(gettext("No case matches: nothing to put in a PDF."), "error")
-        return redirect(url_for("inspect.cases", **request.args.to_dict(flat=False)), 303)
-    return _pdf(
-        chosen[:MAX_PDF_CASES], personal, user, f"ho-so-vu-viec-{dt.date.today():%Y%m%d}.pdf"
-    )
+        return _back_to_the_list(gettext("No case matches: nothing to put in a PDF."))
+    if more:
+        return _back_to_the_list(
+            gettext("More than %(max)s cases match: too many for one PDF.", max=most)
+            + " "
+            + gettext(_NARROW_THE_PDF)
+        )
+    work = fetch_pdf_work(db.session, [c.id for c in chosen])
+    if work.units > budget:
+        return _back_to_the_list(
+            gettext(
+                "The %(cases)s case(s) chosen, with %(photos)s photo(s) between them, are too "
+                "much for one PDF.",
+                cases=work.cases,
+                photos=work.photos,
+            )
+            + " "
+            + gettext(_NARROW_THE_PDF)
+        )
+    return _pdf(chosen, personal, user, f"ho-so-vu-viec-{dt.date.today():%Y%m%d}.pdf")
 
 
 @blueprint.route("/cases/<int:complaint_id>/outcome", methods=["GET", "POST"])

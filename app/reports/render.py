@@ -396,7 +396,7 @@ def render_xlsx(report: Report, images: dict[str, bytes] | None = None) -> bytes
     book.sheet(
         gettext("Confirmed counterfeits"),
         [
-            gettext("Tracking code"),
+            gettext("Case number"),
             gettext("Problem"),
             gettext("Product"),
             gettext("Store"),
@@ -406,7 +406,7 @@ def render_xlsx(report: Report, images: dict[str, bytes] | None = None) -> bytes
         ],
         [
             [
-                case.tracking_code,
+                case.case_number,
                 gettext(CATEGORY_NAMES[case.category]),
                 case.product,
                 case.store_name,

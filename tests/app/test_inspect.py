@@ -43,11 +43,12 @@ def test_case_list_shows_referred_and_confirmed_by_default(client, make_user, ca
     page = client.get("/inspect/?lang=en")
     check_page(page, public=False)
     html = page.get_data(as_text=True)
-    assert cases["referred"].tracking_code in html and cases["confirmed"].tracking_code in html
-    assert cases["new"].tracking_code not in html  # open, not referred
-    assert cases["elsewhere"].tracking_code not in html  # another province
+    shown = {name for name, c in cases.items() if f'/staff/complaints/{c.id}"' in html}
+    assert shown == {"referred", "confirmed"}  # not the open one, nor another province's
+    assert f">#{cases['referred'].id}<" in html  # named by number: inspectors see no codes
+    assert not any(c.tracking_code in html for c in cases.values())
     flagged = client.get("/inspect/?flagged=1").get_data(as_text=True)
-    assert cases["new"].tracking_code in flagged
+    assert f'/staff/complaints/{cases["new"].id}"' in flagged
 
 
 def test_csv_export_is_excel_friendly_safe_and_without_personal_data(
@@ -179,8 +180,8 @@ def test_cases_api_with_tokens(client, make_user, cases, db_session) -> None:
     rest = api.get(
         f"/api/v1/cases?limit=10&after={body['next']}", headers={"Authorization": f"Bearer {token}"}
     ).get_json()
-    codes = {c["tracking_code"] for c in body["cases"] + rest["cases"]}
-    assert codes == {cases["referred"].tracking_code, cases["confirmed"].tracking_code}
+    ids = {c["id"] for c in body["cases"] + rest["cases"]}
+    assert ids == {cases["referred"].id, cases["confirmed"].id}
     assert "contact_phone" not in str(rest) and "0912" not in str(body)
 
     html = client.get("/staff/tokens").get_data(as_text=True)

@@ -18,14 +18,19 @@ from pypdf import PdfReader
 from complaints.exports import (
     EXPORT_COLUMNS,
     PERSONAL_COLUMNS,
+    PHOTO_BOX,
     CaseFile,
     Cell,
+    PdfWork,
     build_case_file,
     case_row,
+    fetch_pdf_work,
+    fitted_size,
     header_row,
     iter_csv,
     neutralise,
     render_case_files_pdf,
+    thumbnail,
     write_xlsx,
 )
 from complaints.models import Complaint, ComplaintEvent, EventKind, Evidence
@@ -45,6 +50,7 @@ def identity(msgid: str) -> str:
 def transient_complaint(**overrides: object) -> Complaint:
     """A complaint that is never saved: enough for rows."""
     values: dict[str, object] = {
+        "id": 4242,
         "tracking_code": "ABCDE12345",
         "status": Status.REFERRED,
         "category": Category.COUNTERFEIT,
@@ -131,7 +137,8 @@ def test_a_case_row_follows_the_columns_in_local_time() -> None:
             strict=True,
         )
     )
-    assert row["tracking_code"] == "ABCDE-12345"
+    assert row["case_number"] == 4242  # the number, never the reporter's tracking code
+    assert "ABCDE12345" not in row and "ABCDE-12345" not in row
     assert row["status"] == "[Referred]"
     assert row["category"] == "[Counterfeit goods]"
     assert row["created_at"] == "2026-11-04 00:30"  # 17:30 UTC is 00:30 the next day in Vietnam
@@ -164,7 +171,7 @@ def test_the_outcome_note_is_the_note_of_the_closing_move() -> None:
 
 
 def test_csv_starts_with_a_bom_and_round_trips_vietnamese() -> None:
-    complaints = [transient_complaint(), transient_complaint(tracking_code="ZZZZZ00000")]
+    complaints = [transient_complaint(), transient_complaint(id=7, tracking_code="ZZZZZ00000")]
     text = "".join(iter_csv(rows_of(complaints), header_row(identity)))
     parsed = read_csv(text)
     assert parsed[0] == [c.header for c in EXPORT_COLUMNS]
@@ -175,7 +182,8 @@ def test_csv_starts_with_a_bom_and_round_trips_vietnamese() -> None:
     assert first["gtin"] == "08934673000011"
     assert first["price_vnd"] == "45000"
     assert first["commune"] == "" and first["closed_at"] == ""
-    assert parsed[2][0] == "ZZZZZ-00000"
+    assert parsed[2][0] == "7"
+    assert "ZZZZZ" not in text
 
 
 def test_csv_leaves_personal_data_out_unless_asked() -> None:
@@ -218,7 +226,7 @@ def test_csv_is_a_lazy_generator() -> None:
     consumed = [0]
     chunks = iter_csv(synthetic_rows(100_000, consumed), header_row(identity))
     first = next(chunks)
-    assert first.startswith("\ufeffTracking code,Status,")
+    assert first.startswith("\ufeffCase number,Status,")
     assert consumed[0] == 0
     second = next(chunks)
     assert 0 < consumed[0] < 1_000
@@ -237,7 +245,7 @@ def test_csv_can_yield_one_row_per_chunk() -> None:
 
 
 def test_xlsx_opens_with_a_bold_filtered_frozen_header(tmp_path: Path) -> None:
-    complaints = [transient_complaint(tracking_code=f"ABCDE{i:05d}") for i in range(250)]
+    complaints = [transient_complaint(id=i + 1, tracking_code=f"ABCDE{i:05d}") for i in range(250)]
     complaints[7].store_name = "=SUM(A1:A9)"
     complaints[8].description = "@cmd"
     path = tmp_path / "cases.xlsx"
@@ -253,12 +261,12 @@ def test_xlsx_opens_with_a_bold_filtered_frozen_header(tmp_path: Path) -> None:
     assert not sheet["A2"].font.b
     assert sheet.auto_filter.ref == "A1:U251"
     assert sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["A"].width == pytest.approx(12, abs=1)
+    assert sheet.column_dimensions["A"].width == pytest.approx(10, abs=1)
     assert sheet.column_dimensions["Q"].width == pytest.approx(60, abs=1)
 
     keys = [c.key for c in EXPORT_COLUMNS]
     row = {k: sheet.cell(row=2, column=i + 1).value for i, k in enumerate(keys)}
-    assert row["tracking_code"] == "ABCDE-00000"
+    assert row["case_number"] == 1
     assert row["description"] == DESCRIPTION
     assert row["store_name"] == "Tạp hóa Bà Tư"
     assert row["gtin"] == "08934673000011"  # text: the leading zero stays
@@ -283,6 +291,34 @@ def test_xlsx_with_personal_columns_and_no_rows(tmp_path: Path) -> None:
 
 
 # --- PDF case files -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "fitted"),
+    [
+        ((2560, 1920), (867, 650)),  # a stored phone photo, landscape: the height limits it
+        ((1920, 2560), (488, 650)),  # portrait
+        ((2560, 400), (1063, 166)),  # a panorama: the width limits it
+        ((600, 400), (600, 400)),  # smaller than printed: never scaled up
+    ],
+)
+def test_photos_are_scaled_to_the_size_they_are_printed(size, fitted) -> None:
+    assert PHOTO_BOX == (1063, 650)  # 180 × 110 mm at 150 dpi
+    assert fitted_size(*size, PHOTO_BOX) == fitted
+    image = Image.new("RGB", size, (120, 80, 40))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    data, width, height = thumbnail(out.getvalue())
+    assert (width, height) == fitted
+    assert Image.open(io.BytesIO(data)).size == fitted
+
+
+def test_the_work_of_a_pdf_is_counted_in_the_database(case_complaint, db_session) -> None:
+    complaint, _ = case_complaint
+    work = fetch_pdf_work(db_session, [complaint.id, complaint.id])
+    assert work == PdfWork(cases=1, events=3, photos=1, photo_pixels=1600 * 900)
+    assert work.units > PdfWork(cases=1, events=3, photos=0, photo_pixels=0).units
+    assert fetch_pdf_work(db_session, []).units == 0
 
 
 def small_jpeg() -> bytes:
@@ -393,7 +429,7 @@ def case_file_of(
 def test_a_case_file_holds_facts_photos_verdict_and_the_whole_timeline(case_complaint) -> None:
     complaint, store = case_complaint
     case = case_file_of(complaint, store)
-    assert case.tracking_code == format_tracking_code(complaint.tracking_code)
+    assert case.case_number == complaint.id
     assert case.fact("store_name") == "Tạp hóa Bà Tư"
     assert case.fact("outcome_note") == "Đã xác minh, lập biên bản."
     assert case.verdict_level == "MISMATCH"
@@ -402,7 +438,8 @@ def test_a_case_file_holds_facts_photos_verdict_and_the_whole_timeline(case_comp
     assert case.qr_data_uri.startswith("data:image/png;base64,")
     (photo,) = case.photos
     assert photo.data_uri is not None and photo.data_uri.startswith("data:image/jpeg;base64,")
-    assert (photo.width, photo.height) == (1200, 675)
+    # 1600 × 900 printed at most 180 × 110 mm, at 150 dpi: 1063 pixels wide.
+    assert (photo.width, photo.height) == (1063, 598)
     assert photo.sha256_original == complaint.evidence[0].sha256_original
     kinds = [(e.kind, e.actor, e.public) for e in case.timeline]
     assert kinds == [
@@ -445,7 +482,7 @@ def test_the_pdf_has_one_case_per_page_with_code_and_hashes(case_complaint) -> N
     complaint, store = case_complaint
     case = case_file_of(complaint, store, include_personal=True)
     other = build_case_file(
-        transient_complaint(tracking_code="ZZZZZ00000"),
+        transient_complaint(id=987654, tracking_code="ZZZZZ00000"),
         store=store,
         translate=identity,
         lang="vi",
@@ -457,9 +494,13 @@ def test_the_pdf_has_one_case_per_page_with_code_and_hashes(case_complaint) -> N
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) >= 2
     text = "\n".join(pages)
-    assert case.tracking_code in pages[0]
-    assert "ZZZZZ-00000" not in pages[0]
-    assert "ZZZZZ-00000" in pages[-1]
+    assert f"#{complaint.id}" in pages[0]
+    assert "#987654" not in pages[0]
+    assert "#987654" in pages[-1]
+    # The reporters' tracking codes are in no case file, however they are written.
+    flat = text.replace("\n", "")
+    for code in (complaint.tracking_code, "ZZZZZ00000"):
+        assert code not in flat and format_tracking_code(code) not in flat
     assert "SHA-256" in text
     assert complaint.evidence[0].sha256_original in text.replace("\n", "")
     assert "Case file" in text and f"1 / {len(pages)}" in text
@@ -472,7 +513,7 @@ def test_the_pdf_has_one_case_per_page_with_code_and_hashes(case_complaint) -> N
         for image in page.images
     }
     assert sorted(name.rsplit(".", 1)[1] for name, _ in images) == ["jpg", "png", "png"]
-    assert (1200, 675) in {size for _, size in images}  # the photo, scaled down; two QR codes
+    assert (1063, 598) in {size for _, size in images}  # the photo, scaled down; two QR codes
 
 
 def test_the_pdf_renderer_fetches_no_outside_resource(tmp_path: Path) -> None:

@@ -461,10 +461,10 @@ def test_top_gtins_brands_and_stores(db_session, seeded) -> None:
 def test_confirmed_counterfeit_cases_are_listed(db_session, seeded) -> None:
     report = build_report(db_session, parse_period("2026-Q3"), HCM, now=NOW)
     c = seeded.complaints
-    assert [case.tracking_code for case in report.confirmed_counterfeit] == [
-        c["C1"].tracking_code,
-        c["C2"].tracking_code,
-        c["C3"].tracking_code,  # imitation counts; C4 (poor quality) does not
+    assert [case.case_number for case in report.confirmed_counterfeit] == [
+        c["C1"].id,
+        c["C2"].id,
+        c["C3"].id,  # imitation counts; C4 (poor quality) does not
     ]
     first = report.confirmed_counterfeit[0]
     assert first.product == f"Sữa tươi TH · Vinamilk · {G1}"

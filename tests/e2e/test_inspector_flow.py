@@ -37,11 +37,15 @@ def test_inspector_filters_and_downloads(
         page.fill("#username", inspector.username)
         page.fill("#password", PASSWORD)
         page.click("#login-form button[type=submit]")
-        expect(page.locator("#cases")).to_contain_text(milk.tracking_code)
+        # Inspectors name cases by number: the tracking code is the reporter's key.
+        milk_link = page.locator(f"#cases a[href$='/staff/complaints/{milk.id}']")
+        sauce_link = page.locator(f"#cases a[href$='/staff/complaints/{sauce.id}']")
+        expect(milk_link).to_have_text(f"#{milk.id}")
+        expect(page.locator("#cases")).not_to_contain_text(milk.tracking_code)
         page.select_option("#i-category", "counterfeit")
         page.click("#i-apply")
-        expect(page.locator("#cases")).to_contain_text(milk.tracking_code)
-        expect(page.locator("#cases")).not_to_contain_text(sauce.tracking_code)
+        expect(milk_link).to_be_visible()
+        expect(sauce_link).to_have_count(0)
 
         with page.expect_download() as csv_download:
             page.click("#export-csv")
@@ -61,7 +65,8 @@ def test_inspector_filters_and_downloads(
             page.click(".case-pdf")
         reader = PdfReader(pdf_download.value.path())
         pdf_text = " ".join(p.extract_text() for p in reader.pages)
-        assert f"{milk.tracking_code[:5]}-{milk.tracking_code[5:]}" in pdf_text
+        assert f"#{milk.id}" in pdf_text
+        assert milk.tracking_code[:5] not in pdf_text.replace("\n", "")
         assert "Tạp hoá Cô Ba" in pdf_text and "0912" not in pdf_text
     finally:
         context.close()
