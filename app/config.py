@@ -6,6 +6,7 @@ Every variable is documented in ``.env.example``.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,14 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Where rate-limit counts live; None: see rate_limit_storage_uri below.
+        "RATELIMIT_STORAGE_URI": None,
+        # Redis (redis://host:6379/0): rate limits shared by every worker and machine.
+        "REDIS_URL": None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Reading verdicts by typed or scanned code (page and API together): generous, a shop
+        # checking a shelf stays well under it; it stops scripts reading the registry out.
+        "VERIFY_RATE_LIMIT": "120 per minute",
         "PHOTO_VERIFY_RATE_LIMIT": "30 per minute;300 per day",
         "COMPLAINT_RATE_LIMIT": "10 per hour;30 per day",
         # Evidence photos; default: instance/uploads. Back it up with the database.
@@ -53,9 +60,22 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,  # True behind HTTPS (production)
+        # A staff sign-in lasts at most this long (the session row ends then, whatever the
+        # cookie says); signing out ends it at once.
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "PREFERRED_URL_SCHEME": "https",
         "ASSOCIATION_NAME": "Hội Bảo vệ người tiêu dùng",
+        # Expensive work (reading photos, filing a report with photos) holds one of this
+        # machine's slots (app/expensive.py): None is half the cores, at least one. A request
+        # waits at most EXPENSIVE_WAIT_SECONDS for one (then 503), and at most EXPENSIVE_QUEUE
+        # requests of a worker process wait at a time (the others get the 503 at once).
+        "EXPENSIVE_SLOTS": None,
+        "EXPENSIVE_WAIT_SECONDS": 10.0,
+        "EXPENSIVE_QUEUE": 2,
+        # The most work one PDF of case files may take, in ~milliseconds of this kind of
+        # machine (complaints.exports.fetch_pdf_work: a case ~220, a photo ~70): well under
+        # gunicorn's 30 s. A bigger selection is refused with a message (CSV/XLSX take any).
+        "PDF_MAX_WORK": 10_000,
         # Reverse proxies in front of the app whose X-Forwarded-For/Proto to trust (0: none).
         "PROXY_HOPS": 0,
     }
@@ -70,6 +90,8 @@ def from_environment() -> dict[str, Any]:
         env["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if os.environ.get("RATELIMIT_STORAGE_URI"):
         env["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+    if os.environ.get("REDIS_URL"):
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
     if os.environ.get("APP_ENV"):
         env["ENV_NAME"] = os.environ["APP_ENV"]
     if os.environ.get("HOLIDAYS_FILE"):
@@ -81,6 +103,22 @@ def from_environment() -> dict[str, Any]:
     if os.environ.get("ASSOCIATION_NAME"):
         env["ASSOCIATION_NAME"] = os.environ["ASSOCIATION_NAME"]
     return env
+
+
+def rate_limit_storage_uri(config: Mapping[str, Any], instance_path: str) -> str:
+    """Where rate-limit counts live, so that every worker counts against one limit.
+
+    ``RATELIMIT_STORAGE_URI`` when set; else Redis at ``REDIS_URL``; else a SQLite file in the
+    instance folder, shared by the workers of this machine. Tests (``TESTING``) count in memory:
+    one process, and no file shared between test runs.
+    """
+    if config.get("RATELIMIT_STORAGE_URI"):
+        return str(config["RATELIMIT_STORAGE_URI"])
+    if config.get("REDIS_URL"):
+        return str(config["REDIS_URL"])
+    if config.get("TESTING"):
+        return "memory://"
+    return f"sqlite:///{Path(instance_path) / 'rate_limits.sqlite3'}"
 
 
 def normalise_database_url(url: str) -> str:
