@@ -18,7 +18,6 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 import complaints.accounts as accounts
 from app import create_app
@@ -30,6 +29,7 @@ from complaints.accounts import (
 )
 from tests.support.factories import login
 from tests.support.forms import REFERER, hidden_value
+from tests.support.live import served
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 EIGHT_HOURS = dt.timedelta(hours=8)
@@ -205,15 +205,8 @@ def live_server(app, real_transactions, db_session, monkeypatch) -> Iterator[str
     The form's CSRF token and the per-client rate limit are not what this is about."""
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "1000 per minute")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
+    with served(app) as url:
+        yield url
 
 
 def race_sign_ins(url: str, username: str, password: str, count: int) -> list[int]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import struct
-import zlib
 from collections.abc import Callable
 from functools import cache
 
@@ -36,6 +35,7 @@ from barcode_db.images import (
     open_image,
 )
 from complaints.evidence import STORED_LONG_SIDE, prepare_photo
+from tests.barcode_db.test_images import png_claiming
 from tests.support.labels import render_label, to_jpeg_bytes, with_check_digit
 
 EAN13 = with_check_digit("893467300001")
@@ -68,26 +68,6 @@ def flat_png_16mp() -> bytes:
 @cache
 def flat_jpeg_50mp() -> bytes:
     return flat((8160, 6120), "JPEG")  # a 50 MP phone's full-resolution frame, 49.9 MP
-
-
-def png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return (
-        struct.pack(">I", len(payload))
-        + kind
-        + payload
-        + struct.pack(">I", zlib.crc32(kind + payload))
-    )
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A valid PNG header claiming ``width``×``height`` with a tiny IDAT."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", ihdr)
-        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
-        + png_chunk(b"IEND", b"")
-    )
 
 
 def jpeg_claiming(width: int, height: int) -> bytes:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
+
+from tests.support.live import served
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # CI machines are small and busy (2 cores): give pages time before calling them broken.
@@ -53,12 +53,5 @@ def live_server(app: Flask, real_transactions, db_session) -> Iterator[str]:
 
     Its threads have connections of their own: the test's rows are committed for real
     (``real_transactions``), and emptied after it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
+    with served(app) as url:
+        yield url
