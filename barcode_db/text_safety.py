@@ -32,6 +32,15 @@ MSG_FORBIDDEN_AT_START: Final = N_(
     "Remove it (it may be invisible: retype the text around it) and send again."
 )
 
+MSG_TAKEN_OUT: Final = N_(
+    "Had a character that cannot be accepted: %(character)s, after “%(before)s”. It has been "
+    "taken out: check the text and send again."
+)
+MSG_TAKEN_OUT_AT_START: Final = N_(
+    "Had a character that cannot be accepted: %(character)s, at the start. It has been taken "
+    "out: check the text and send again."
+)
+
 _ALLOWED_CONTROLS: Final = frozenset("\t\n\r")
 _DIRECTION: Final = frozenset(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
@@ -97,17 +106,24 @@ def forbidden_character(text: str) -> ForbiddenCharacter | None:
     return None
 
 
-def character_problem(text: str) -> Message | None:
-    """The rule as a message: which character, and the text just before it (so it can be found)."""
+def character_problem(text: str, *, taken_out: bool = False) -> Message | None:
+    """The rule as a message: which character, and the text just before it (so it can be found).
+    ``taken_out``: the message for a form shown again with the characters removed."""
     found = forbidden_character(text)
     if found is None:
         return None
     before = text[max(0, found.index - 20) : found.index]
     before = "".join(c for i, c in enumerate(before) if not _refused(before, i)).lstrip()
     if not before:
-        return Message("forbidden_character", MSG_FORBIDDEN_AT_START, {"character": found.label})
+        msgid = MSG_TAKEN_OUT_AT_START if taken_out else MSG_FORBIDDEN_AT_START
+        return Message("forbidden_character", msgid, {"character": found.label})
     return Message(
         "forbidden_character",
-        MSG_FORBIDDEN_CHARACTER,
+        MSG_TAKEN_OUT if taken_out else MSG_FORBIDDEN_CHARACTER,
         {"character": found.label, "before": before},
     )
+
+
+def without_forbidden(text: str) -> str:
+    """``text`` with every refused character taken out."""
+    return "".join(c for i, c in enumerate(text) if not _refused(text, i))

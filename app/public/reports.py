@@ -25,6 +25,7 @@ from app.clock import utc_now
 from app.complaint_service import ComplaintRejected, Upload, normalise_code, submit
 from app.extensions import db, limiter
 from app.i18n import render_message
+from app.input_guard import shown_in_form, take_out_refused
 from app.public import blueprint
 from app.public.forms import ComplaintForm, RatingForm, TrackForm
 from app.unit_of_work import unit_of_work
@@ -116,13 +117,16 @@ def _report_from(form: ComplaintForm) -> NewComplaint:
 @limiter.limit(
     complaint_rate_limit, methods=["POST"], exempt_when=lambda: "refresh_area" in request.form
 )
+@shown_in_form
 def report_submit():
     form = ComplaintForm()
     _set_area_choices(form)
     if "refresh_area" in request.form:  # no JavaScript: reload the communes of the province
         form.commune.data = ""
-        return _form_page(form)
+        return _form_page(form, 400 if take_out_refused(form) else 200)
     valid = form.validate_on_submit()
+    # A pasted invisible character: taken out and named under its field, the rest kept.
+    valid = not take_out_refused(form) and valid
     area = area_problem(form.province.data or "", form.commune.data or None)
     if area is not None:
         valid = False

@@ -80,3 +80,25 @@ def test_the_same_without_javascript(
         expect(page.locator("#status")).to_have_text("Received: waiting to be reviewed")
     finally:
         context.close()
+
+
+def test_an_invisible_character_is_refused_and_back_brings_the_form_as_typed(
+    page: Page, live_server: str, sample_registry
+) -> None:
+    """A store name pasted with a zero-width space: the form comes back as typed, the character
+    taken out and named under the field; sent again, the report is filed."""
+    page.goto(f"{live_server}/report?lang=en")
+    page.check("input[name=category][value=counterfeit]")
+    page.select_option("#province", "79")
+    page.fill("#store_name", "Tạp hoá Cô\u200b Ba")
+    page.fill("#description", "Hộp sữa in chữ Vinamilk nhưng mã vạch của hãng khác.")
+    page.check("#anonymous")
+    page.click("#report-submit")
+    expect(page.locator("#report-form")).to_contain_text("U+200B ZERO WIDTH SPACE")
+    expect(page.locator("#report-form")).to_contain_text("after “Tạp hoá Cô”")
+    expect(page.locator("#store_name")).to_have_value("Tạp hoá Cô Ba")
+    expect(page.locator("#description")).to_have_value(
+        "Hộp sữa in chữ Vinamilk nhưng mã vạch của hãng khác."
+    )
+    page.click("#report-submit")
+    expect(page.locator("#tracking-code")).to_be_visible()

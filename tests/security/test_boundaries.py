@@ -84,24 +84,51 @@ def _count(db_session) -> int:
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "named"),
+    ("field", "value", "named", "kept"),
     [
-        ("store_name", "Tạp hoá \u202eabc", "U+202E RIGHT-TO-LEFT OVERRIDE"),
-        ("brand", "Vina\u200bmilk", "U+200B ZERO WIDTH SPACE"),
-        ("description", "Hộp sữa in chữ Vinamilk\x00 nhưng mã vạch lạ.", "U+0000"),
+        ("store_name", "Tạp hoá \u202eabc", "U+202E RIGHT-TO-LEFT OVERRIDE", "Tạp hoá abc"),
+        ("brand", "Vina\u200bmilk", "U+200B ZERO WIDTH SPACE", "Vinamilk"),
+        ("description", "Hộp sữa in chữ\x00 Vinamilk, mã lạ.", "U+0000", "Hộp sữa in chữ Vinamilk"),
     ],
 )
-def test_the_report_form_refuses_an_invisible_character_and_says_where(
-    client, db_session, field, value, named
+def test_the_report_form_marks_an_invisible_character_and_keeps_the_rest(
+    client, db_session, field, value, named, kept
 ) -> None:
+    """Pasted text carrying an invisible character: the form comes back with the character
+    taken out and named under its field, everything else as typed, nothing saved."""
     before = _count(db_session)
     data = fields(report_page(client), **{field: value})
     response = client.post("/report?lang=en", data=data, headers=REFERER)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert named in page
-    assert "Remove it" in page
+    assert named in page and "It has been taken out: check the text and send again." in page
+    assert (kept in page and "Tạp hoá Cô Ba" in page) or field == "store_name"
+    assert "\u200b" not in page and "\u202e" not in page and "\x00" not in page
     assert _count(db_session) == before
+
+
+def test_a_refused_character_outside_the_forms_text_is_refused_outright(client, db_session):
+    before = _count(db_session)
+    data = fields(report_page(client))
+    data["refresh\u200barea"] = "1"
+    response = client.post(
+        "/report?lang=en", data=data, headers={"Referer": "http://localhost/report?lang=en"}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Your request was not accepted." in page
+    assert 'href="/report?lang=en" data-history-back>Back to the form<' in page
+    assert _count(db_session) == before
+
+
+def test_a_foreign_referrer_is_no_way_back(client, db_session) -> None:
+    data = fields(report_page(client))
+    data["other\u200b"] = "x"
+    response = client.post(
+        "/report?lang=en", data=data, headers={"Referer": "https://evil.example/report"}
+    )
+    assert response.status_code == 400
+    assert "Back to the form" not in response.get_data(as_text=True)
 
 
 def test_emoji_in_a_description_are_accepted(client, db_session) -> None:
