@@ -17,6 +17,7 @@ from importlib import resources
 from vietnam_provinces import Ward
 
 from barcode_db.messages import N_, Message
+from barcode_db.textkey import nfc, search_key
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,17 @@ def _communes_by_province() -> dict[str, tuple[Commune, ...]]:
     for ward in Ward.iter_all():
         item = Commune(
             code=f"{int(ward.code):05d}",
-            name=ward.name,
+            # The package writes ten names with a double space ("Phường  Tân An").
+            name=" ".join(nfc(ward.name).split()),
             province_code=f"{int(ward.province_code):02d}",
         )
         grouped.setdefault(item.province_code, []).append(item)
-    return {code: tuple(sorted(items, key=lambda c: c.name)) for code, items in grouped.items()}
+    # In the order a Vietnamese reader looks for them: "Phường Ái Nghĩa" beside "Phường An…",
+    # not after "Phường Z…" as code points would put it.
+    return {
+        code: tuple(sorted(items, key=lambda c: (search_key(c.name), c.name)))
+        for code, items in grouped.items()
+    }
 
 
 @cache
