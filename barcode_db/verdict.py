@@ -236,6 +236,26 @@ NOT_PROOF = Message(
 )
 
 
+MAYBE_LOST_A_DIGIT = Message(
+    "maybe_lost_a_digit",
+    N_(
+        "This number has 12 digits and starts with 893, like Vietnamese barcodes, which have 13. "
+        "If the pack shows 13 digits, one was lost: check them and type the number again."
+    ),
+)
+
+
+def _lost_a_vietnamese_digit(parsed: ParsedCode) -> bool:
+    """12 digits starting 893: most likely a Vietnamese EAN-13 typed or read without one digit."""
+    digits = "".join(c for c in parsed.input if c.isascii() and c.isdigit())
+    return (
+        parsed.source is not CodeSource.TEXT
+        and len(digits) == 12
+        and digits.startswith("893")
+        and digits == parsed.input.replace(" ", "").replace("-", "")
+    )
+
+
 class _Builder:
     """Collects reasons and raises the level; the level never goes down."""
 
@@ -307,6 +327,8 @@ def verdict_for(
         )
     else:
         label_done = _rules_for_valid_gtin(parsed, prefixes, registry, today, claims, out, facts)
+    if _lost_a_vietnamese_digit(parsed):
+        out.add(MAYBE_LOST_A_DIGIT, Tone.WARNING)
 
     # 5 (without a usable number). What the label says is worth saying all the same.
     if not label_done:

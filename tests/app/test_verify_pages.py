@@ -232,3 +232,10 @@ def test_security_headers(client) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert "camera=(self)" in response.headers["Permissions-Policy"]
+
+
+def test_twelve_digits_starting_893_are_hinted_on_the_verdict_page(client, db_session) -> None:
+    response = client.get("/verify?code=893467300017")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "vốn có 13 chữ số" in text and "hãy kiểm tra lại và nhập lại mã" in text

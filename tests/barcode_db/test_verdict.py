@@ -536,3 +536,18 @@ def test_a_brand_read_unsure_is_a_warning_to_compare_never_a_green_brand_match()
     # What the shopper types settles it.
     typed = claims.corrected_by(LabelClaims(brand="Vinamilk"))
     assert "brand_unsure" not in codes(sample_verdict(VINAMILK_GTIN, typed))
+
+
+@pytest.mark.parametrize("code", ["893467300017", "893 4673 00017", "893467300018"])
+def test_twelve_digits_starting_893_say_a_digit_may_be_lost(code) -> None:
+    """893467300017 is a valid UPC-A (GS1 US); it is far more likely a Vietnamese 13-digit number
+    typed without a digit, and the shopper is told so (whether the check digit fits or not)."""
+    result = verdict(code)
+    assert "maybe_lost_a_digit" in codes(result)
+    reason = next(r for r in result.reasons if r.code == "maybe_lost_a_digit")
+    assert "13" in reason.message.render() and reason.tone.value == "warning"
+
+
+@pytest.mark.parametrize("code", [MILK_GTIN, "036000291452", "89346730001", "08934673000175"])
+def test_other_numbers_get_no_such_hint(code) -> None:
+    assert "maybe_lost_a_digit" not in codes(verdict(code))
