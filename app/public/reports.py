@@ -196,7 +196,18 @@ def track_lookup():
 @blueprint.get("/track/<code>")
 @limiter.limit(tracking_rate_limit)
 def track(code: str):
-    view = _tracked(code)
+    normalised = normalise_tracking_code(code)
+    view = queries.get_public_view(db.session, normalised) if normalised else None
+    if view is None:  # a mistyped code: say so, with the box to type it again
+        form = TrackForm(formdata=None, code=code[:20])
+        form.code.errors = [
+            gettext(
+                "No report has the code %(code)s. Check it against your receipt and type it again.",
+                code=format_tracking_code(normalised) if normalised else code[:20],
+            )
+        ]
+        page = render_template("public/track_lookup.html", form=form)
+        return _private(make_response(page, 404))
     if view.tracking_code != code:
         return redirect(url_for("public.track", code=view.tracking_code))
     return _private(

@@ -406,6 +406,18 @@ def test_unknown_tracking_codes_are_404(client, code) -> None:
     assert client.get(f"/api/v1/complaints/{code}").status_code == 404
 
 
+@pytest.mark.parametrize(("code", "shown"), [("ABCDE-12345", "ABCDE-12345"), ("nope", "nope")])
+def test_a_mistyped_code_says_so_with_the_box_to_type_it_again(client, db_session, code, shown):
+    response = client.get(f"/track/{code}?lang=en")
+    assert response.status_code == 404
+    check_page(response)
+    text = text_of(response)
+    assert f"No report has the code {shown}. Check it against your receipt" in text
+    html = response.get_data(as_text=True)
+    assert 'id="track-form"' in html and f'value="{shown}"' in html
+    assert "This page does not exist" not in text
+
+
 def test_tracking_lookup_form_normalises_what_was_typed(client, db_session) -> None:
     post_report(client, fields(report_page(client)))
     [complaint] = complaints(db_session)
