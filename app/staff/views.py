@@ -49,6 +49,7 @@ from complaints.signals import (
     summarise_signals,
 )
 from complaints.snapshot import snapshot_messages
+from complaints.tracking import normalise_tracking_code
 from complaints.triage import (
     TriageRefused,
     add_note,
@@ -101,6 +102,16 @@ def _filters_from_request(user: User) -> tuple[queries.QueueFilters, dict[str, A
     return filters, args
 
 
+def _by_tracking_code(text: str) -> Complaint | None:
+    """The complaint whose tracking code was typed (with or without its hyphen), if it is in
+    the user's area."""
+    code = normalise_tracking_code(text)
+    if code is None:
+        return None
+    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.tracking_code == code))
+    return complaint if complaint is not None and _visible(complaint) else None
+
+
 def _staff_users() -> list[User]:
     return list(
         db.session.scalars(
@@ -116,6 +127,9 @@ def _staff_users() -> list[User]:
 def queue():
     user: User = current_user  # type: ignore[assignment]
     filters, args = _filters_from_request(user)
+    found = _by_tracking_code(args.get("q", ""))
+    if found is not None:  # a tracking code in the search box opens its complaint
+        return redirect(url_for("staff.complaint_detail", complaint_id=found.id))
     sort = queries.Sort(args.get("sort", queries.Sort.PRIORITY))
     page = queries.fetch_queue(
         db.session, user, filters, sort=sort, cursor=args.get("after"), limit=PAGE_SIZE

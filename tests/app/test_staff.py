@@ -502,3 +502,28 @@ def test_users_cli(runner, db_session) -> None:
     runner.invoke(args=["users", "disable", "lan"])
     db_session.expire_all()
     assert user.role is Role.INSPECTOR and not user.active
+
+
+@pytest.mark.parametrize("typed", ["plain", "hyphen", "lower"])
+def test_a_tracking_code_in_the_search_box_opens_its_complaint(
+    client, db_session, make_user, make_complaint, typed
+) -> None:
+    from complaints.tracking import format_tracking_code
+
+    complaint = make_complaint(province_code="79")
+    code = complaint.tracking_code
+    query = {"plain": code, "hyphen": format_tracking_code(code), "lower": code.lower()}[typed]
+    login(client, make_user("staff", province_code="79"))
+    response = client.get("/staff/", query_string={"q": query})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/staff/complaints/{complaint.id}")
+
+
+def test_a_tracking_code_of_another_area_opens_nothing(
+    client, db_session, make_user, make_complaint
+) -> None:
+    complaint = make_complaint(province_code="01")
+    login(client, make_user("staff", province_code="79"))
+    response = client.get("/staff/", query_string={"q": complaint.tracking_code})
+    assert response.status_code == 200  # the queue, searched: no match in this area
+    assert f"/staff/complaints/{complaint.id}" not in response.get_data(as_text=True)
