@@ -173,6 +173,12 @@ def company(code: str):
     return render_template("public/company.html", company=found, provinces=provinces())
 
 
+@blueprint.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: no 404 on every first visit."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @blueprint.get("/about")
 def about():
     return render_template("public/about.html")

@@ -239,3 +239,15 @@ def test_twelve_digits_starting_893_are_hinted_on_the_verdict_page(client, db_se
     assert response.status_code == 200
     text = text_of(response)
     assert "vốn có 13 chữ số" in text and "hãy kiểm tra lại và nhập lại mã" in text
+
+
+def test_the_site_has_an_icon(client) -> None:
+    """Browsers ask for /favicon.ico on every first visit; pages name a PNG icon too."""
+    import re
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.data[:4] == b"\x00\x00\x01\x00"  # ICO
+    html = client.get("/").get_data(as_text=True)
+    for href in re.findall(r'<link rel="(?:icon|apple-touch-icon)"[^>]*href="([^"]+)"', html):
+        icon = client.get(href)
+        assert icon.status_code == 200 and icon.data[:8] == b"\x89PNG\r\n\x1a\n", href
