@@ -22,6 +22,9 @@
       if (shown) { shown.textContent = input.files && input.files.length ? input.files[0].name : ""; }
     });
   });
+  // The names are shown here, so the browser's own "Choose File / No file chosen" can go.
+  var photoForm = document.getElementById("photo-form");
+  if (photoForm) { photoForm.classList.add("enhanced"); }
 
   function validCheckDigit(code) {
     if (!/^\d{8}$|^\d{12,14}$/.test(code)) { return false; }
