@@ -89,9 +89,13 @@ def handle_http_error(error: HTTPException) -> tuple[object, int, dict[str, str]
         return jsonify({"error": body}), code, headers
     problems = field_problems(error)
     if problems:
+        # A person reads the name the page's form gives the box, not the parameter's.
+        labels = getattr(error, "data", {}).get("labels") or {}
         message = gettext(
             "This address holds a value that cannot be used: %(problems)s",
-            problems="; ".join(f"“{name}”: {m}" for name, ms in problems.items() for m in ms),
+            problems="; ".join(
+                f"“{labels.get(name, name)}”: {m}" for name, ms in problems.items() for m in ms
+            ),
         )
     return render_template("errors/error.html", status=code, message=message), code, headers
 

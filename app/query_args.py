@@ -76,7 +76,7 @@ def _search_field(**kwargs: Any) -> fields.String:
             error=lazy_gettext("At most %(max)s characters.", max=SEARCH_LENGTH),
         ),
         error_messages=field_messages(),
-        metadata={"maxLength": SEARCH_LENGTH},
+        metadata={**kwargs.pop("metadata", {}), "maxLength": SEARCH_LENGTH},
         **kwargs,
     )
 
@@ -86,21 +86,29 @@ class FilterQuery(Input):
 
     status = fields.List(
         fields.String(validate=OneOf([s.value for s in Status])),
-        metadata={"description": "Repeat for several."},
+        metadata={"description": "Repeat for several.", "label": lazy_gettext("Status")},
     )
     category = fields.List(
         fields.String(validate=OneOf([c.value for c in Category])),
-        metadata={"description": "Repeat for several."},
+        metadata={"description": "Repeat for several.", "label": lazy_gettext("Problem")},
     )
-    province = digits_field("[0-9]{2}", lazy_gettext("A province code is 2 digits."))
-    commune = digits_field("[0-9]{5}", lazy_gettext("A commune code is 5 digits."))
-    from_ = day_field(data_key="from")
-    to = day_field()
+    province = digits_field(
+        "[0-9]{2}",
+        lazy_gettext("A province code is 2 digits."),
+        metadata={"label": lazy_gettext("Province")},
+    )
+    commune = digits_field(
+        "[0-9]{5}",
+        lazy_gettext("A commune code is 5 digits."),
+        metadata={"label": lazy_gettext("Commune")},
+    )
+    from_ = day_field(data_key="from", metadata={"label": lazy_gettext("From")})
+    to = day_field(metadata={"label": lazy_gettext("To")})
     gtin = digits_field("[0-9]{1,14}", lazy_gettext("A GTIN is 1 to 14 digits."))
     after = fields.String(
         validate=_cursor_problem,
         error_messages=field_messages(),
-        metadata={"description": "the previous page's next"},
+        metadata={"description": "the previous page's next", "label": lazy_gettext("Page")},
     )
 
 
@@ -108,8 +116,8 @@ class CaseQuery(FilterQuery):
     """The inspectors' filters: their pages and the cases API (``GET /api/v1/cases``)."""
 
     flagged = fields.String(validate=OneOf(["1"]))
-    brand = _search_field()
-    store = _search_field()
+    brand = _search_field(metadata={"label": lazy_gettext("Brand")})
+    store = _search_field(metadata={"label": lazy_gettext("Store")})
     limit = integer_field(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -123,17 +131,23 @@ class InspectQuery(CaseQuery):
 class QueueQuery(FilterQuery):
     """The staff queue's filters and order."""
 
-    level = fields.List(fields.String(validate=OneOf([level.value for level in Level])))
+    level = fields.List(
+        fields.String(validate=OneOf([level.value for level in Level])),
+        metadata={"label": lazy_gettext("Verdict")},
+    )
     assigned = fields.String(
         validate=validate.Regexp(
             r"^(me|none|[1-9][0-9]{0,9})$",
             error=lazy_gettext("Choose “me”, “none” or a member of staff."),
-        )
+        ),
+        metadata={"label": lazy_gettext("Assigned to")},
     )
     photos = fields.String()
     overdue = fields.String()
-    q = _search_field()
-    sort = fields.String(validate=OneOf([s.value for s in queries.Sort]))
+    q = _search_field(metadata={"label": lazy_gettext("Search")})
+    sort = fields.String(
+        validate=OneOf([s.value for s in queries.Sort]), metadata={"label": lazy_gettext("Sort")}
+    )
 
 
 class PageQuery(Input):
@@ -157,7 +171,16 @@ def read_query(schema: type[Input]) -> dict[str, Any]:
         return dict(reader.load(request.args))
     except ma.ValidationError as error:
         refused = BadRequest()
-        refused.data = {"messages": {"query": error.normalized_messages()}}  # type: ignore[attr-defined]
+        refused.data = {  # type: ignore[attr-defined]
+            "messages": {"query": error.normalized_messages()},
+            # What the page's form calls each parameter, for the error page (the API names
+            # the parameter itself).
+            "labels": {
+                field.data_key or name: str(field.metadata["label"])
+                for name, field in reader.fields.items()
+                if "label" in field.metadata
+            },
+        }
         raise refused from error
 
 

@@ -4,6 +4,7 @@ being unreachable. (The whole hostile table runs in test_hostile_input.py.)"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import uuid
 
@@ -182,6 +183,45 @@ def test_a_bad_queue_filter_is_a_400_that_says_which_and_why(
     response = client.get(f"/staff/?lang=en&{query}")
     assert response.status_code == 400
     assert says in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "label"),
+    [
+        ("en", "from=0001-01-01", "“From”"),
+        ("vi", "from=0001-01-01", "“Từ ngày”"),
+        ("en", "level=GREEN", "“Verdict”"),
+        ("vi", "assigned=x", "“Giao cho”"),
+    ],
+)
+def test_the_error_page_names_the_box_as_the_form_labels_it(
+    client, db_session, make_user, lang, query, label
+) -> None:
+    login(client, make_user("admin", province_code=None))
+    page = client.get(f"/staff/?lang={lang}&{query}").get_data(as_text=True)
+    assert label in page
+    assert f"“{query.split('=')[0]}”" not in page
+    # The form shows the same words over the box.
+    assert label.strip("“”") in client.get(f"/staff/?lang={lang}").get_data(as_text=True)
+
+
+def test_the_api_still_names_the_parameter(client, db_session, make_user) -> None:
+    from complaints.api_tokens import issue_api_token
+
+    admin = make_user("admin", province_code=None)
+    token = issue_api_token(
+        db_session,
+        make_user("inspector", province_code=None),
+        name="QLTT",
+        actor=admin,
+        now=dt.datetime.now(dt.UTC),
+    )
+    db_session.commit()
+    response = client.get(
+        "/api/v1/cases?from=0001-01-01", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code in (400, 422)
+    assert "from" in response.get_json()["error"]["fields"]
 
 
 @pytest.mark.parametrize("query", ["from=0001-01-01", "after=2026-01-01~1", "id=%C2%B2", "to=null"])
