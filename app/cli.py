@@ -194,7 +194,8 @@ complaints_cli = AppGroup("complaints", help="Complaint housekeeping.")
 
 @complaints_cli.command("refresh")
 def complaints_refresh() -> None:
-    """Recompute deadlines and priorities of open complaints (run hourly: age moves them)."""
+    """Recompute deadlines and priorities of open complaints (run hourly: age moves them), and
+    remove the photos kept for report forms that expired."""
     from app.calendar import working_calendar
     from app.clock import utc_now
     from complaints.models import Complaint
@@ -218,6 +219,9 @@ def complaints_refresh() -> None:
         done += len(batch)
         db.session.commit()
     click.echo(f"Refreshed {done} open complaint(s).")
+    from app.complaint_service import purge_staged_photos
+
+    click.echo(f"Removed {purge_staged_photos()} expired photo(s) kept for report forms.")
 
 
 def init_app(app: Flask) -> None:

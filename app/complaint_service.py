@@ -1,9 +1,11 @@
 """The app's side of filing a complaint: it supplies the clock, the configured photo store and
 limits, the working calendar and the registry's verdict to :mod:`complaints.filing`, which
-does the filing (the web form and the API both call :func:`submit`)."""
+does the filing (the web form and the API both call :func:`submit`), and to
+:mod:`complaints.staging`, which keeps the photos of a form that came back with an error."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
@@ -15,16 +17,32 @@ from app.calendar import working_calendar
 from app.clock import local_today, utc_now
 from app.expensive import expensive_work
 from app.extensions import db
+from app.unit_of_work import unit_of_work
 from app.verification import verify_code
 from barcode_db.gtin import parse_code
+from barcode_db.messages import Message
 from barcode_db.verdict import LabelClaims
-from complaints import filing
+from complaints import filing, staging
 from complaints.filing import ComplaintRejected, Filed, Upload
+from complaints.models import StagedPhoto
 from complaints.operations import NewComplaint
 from complaints.snapshot import verdict_snapshot
-from complaints.storage import LocalPhotoStore, PhotoStore
+from complaints.storage import LocalPhotoStore, PhotoStore, StagedWrites
 
-__all__ = ["ComplaintRejected", "Filed", "Upload", "normalise_code", "photo_store", "submit"]
+__all__ = [
+    "ComplaintRejected",
+    "Filed",
+    "Upload",
+    "normalise_code",
+    "photo_store",
+    "purge_staged_photos",
+    "stage",
+    "staged_photos",
+    "submit",
+    "unstage",
+]
+
+log = logging.getLogger(__name__)
 
 
 def photo_store() -> PhotoStore:
@@ -47,11 +65,8 @@ def normalise_code(report_code: str) -> tuple[str, str | None]:
     return report_code.strip()[:64], parsed.gtin14 if parsed.valid else None
 
 
-def submit(report: NewComplaint, uploads: Sequence[Upload], idempotency_key: str) -> Filed:
-    """File ``report`` once per key, with this app's store, clock, calendar and limits. With
-    photos, in one of the machine's expensive-work slots (:mod:`app.expensive`): they are
-    decoded and re-encoded."""
-    context = filing.Filing(
+def _filing() -> filing.Filing:
+    return filing.Filing(
         store=photo_store(),
         now=utc_now(),
         today=local_today(),
@@ -59,5 +74,64 @@ def submit(report: NewComplaint, uploads: Sequence[Upload], idempotency_key: str
         verdict_snapshot=snapshot_for,
         max_photo_bytes=current_app.config["MAX_PHOTO_BYTES"],
     )
+
+
+def submit(
+    report: NewComplaint,
+    uploads: Sequence[Upload],
+    idempotency_key: str,
+    kept: Sequence[StagedPhoto] = (),
+) -> Filed:
+    """File ``report`` once per key, with this app's store, clock, calendar and limits, and the
+    photos ``kept`` for its form. With photos, in one of the machine's expensive-work slots
+    (:mod:`app.expensive`): they are decoded and re-encoded."""
+    context = _filing()
+    uploads = staging.not_kept(uploads, kept) if kept else uploads
     with expensive_work() if any(upload.data for upload in uploads) else nullcontext():
-        return filing.submit(db.session, report, uploads, idempotency_key, context)
+        return filing.submit(db.session, report, uploads, idempotency_key, context, kept=kept)
+
+
+def staged_photos(form_key: str) -> list[StagedPhoto]:
+    """The photos kept for the report form ``form_key`` (not expired)."""
+    return staging.fetch_staged(db.session, form_key, now=utc_now())
+
+
+def stage(uploads: Sequence[Upload], form_key: str) -> list[Message]:
+    """Keep the photos of a form shown again with an error, prepared as at filing, for that
+    form; the messages say which were not kept. Files written are removed again if the commit
+    fails."""
+    if not filing.sent_photos(uploads):
+        return []
+    context = _filing()
+    with expensive_work(), StagedWrites(context.store) as writes, unit_of_work() as session:
+        kept = staging.fetch_staged(session, form_key, now=context.now)
+        return staging.stage_uploads(session, form_key, uploads, context, writes, kept=kept)
+
+
+def unstage(form_key: str, photo_id: int) -> None:
+    """Take photo ``photo_id`` off the form ``form_key`` (if it is that form's), file and all."""
+    with unit_of_work() as session:
+        storage_key = staging.unstage(session, form_key, photo_id)
+    if storage_key is not None:
+        _delete_files([storage_key])
+
+
+def purge_staged_photos() -> int:
+    """Remove the expired staged photos, rows first (committed), then their files; how many."""
+    removed, batch = 0, 500
+    while True:
+        with unit_of_work() as session:
+            keys = staging.take_expired(session, now=utc_now(), limit=batch)
+        _delete_files(keys)
+        removed += len(keys)
+        if len(keys) < batch:
+            return removed
+
+
+def _delete_files(keys: Sequence[str]) -> None:
+    store = photo_store()
+    for key in keys:
+        try:
+            store.delete(key)
+        except OSError:
+            log.exception("could not delete the staged photo %s", key)

@@ -63,6 +63,24 @@ class ParsedCode:
         return self.gtin.zfill(14) if self.gtin else None
 
 
+def printed_gtin(code: str) -> str:
+    """A GTIN as printed under the barcode on the pack, from any of its stored forms.
+
+    Products are stored as 14 digits (``08936024000127``); a pack shows the GTIN-13
+    ``8936024000127``, a GTIN-12 (UPC-A) or a GTIN-8 padded there with leading zeros. The
+    padding is read as GS1 does (and ``biip``): with 8 significant digits or fewer the number is
+    a GTIN-8, with 9 to 12 a GTIN-12, with 13 a GTIN-13. Anything that is not 8 to 14 digits
+    (a typed code with spaces, a QR text) comes back as it is.
+    """
+    if not (code.isascii() and code.isdigit() and 8 <= len(code) <= 14):
+        return code
+    significant = len(code.lstrip("0"))
+    for length in (8, 12, 13):
+        if significant <= length <= len(code):
+            return code[-length:]
+    return code
+
+
 def check_digit(payload: str) -> int:
     """The GS1 mod-10 check digit for the digits before it."""
     return gs1_standard_check_digit(payload)

@@ -52,6 +52,16 @@ def format_date(value: dt.date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def format_moment(value: dt.datetime, tz: dt.tzinfo) -> str:
+    """A moment as Vietnamese readers write it, in the time zone ``tz``: 27/11/2026 10:18.
+
+    A naive ``value`` is taken as UTC, the time the database keeps."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(tz)
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
 @dataclass(frozen=True)
 class Message:
     """A code plus an English msgid with ``%(name)s`` placeholders and the values to fill them."""

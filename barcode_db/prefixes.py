@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from babel import Locale
+from babel.lists import format_list
 
-from barcode_db.messages import Localized
+from barcode_db.messages import N_, Localized, Message
 
 __all__ = [
     "PRODUCT_ID_KINDS",
@@ -78,6 +79,26 @@ PRODUCT_ID_KINDS: frozenset[PrefixKind] = frozenset(
     {PrefixKind.COUNTRY, PrefixKind.GLOBAL_OFFICE, PrefixKind.GTIN8}
 )
 
+#: What a range that names no country is, in words a reader reads (msgids). The CSV's ``name``
+#: and ``note`` are GS1's English and never shown as they are.
+_KIND_WORDS: Mapping[PrefixKind, str] = {
+    PrefixKind.RESTRICTED: N_(
+        "Numbers for use inside a shop or a company (restricted circulation), not product numbers"
+    ),
+    PrefixKind.RESERVED: N_("Numbers that no GS1 organisation issues"),
+    PrefixKind.UNASSIGNED: N_("Numbers that no GS1 organisation issues"),
+    PrefixKind.GLOBAL_OFFICE: N_("GS1 Global Office, the head office of GS1 (no country)"),
+    PrefixKind.EPC_GID: N_("GS1 numbers for electronic tags (EPC), not product numbers"),
+    PrefixKind.DEMO: N_("Numbers for demonstrations, not on real products"),
+    PrefixKind.GTIN8: N_(
+        "Short product numbers (GTIN-8) shared out by GS1 Global Office (no country)"
+    ),
+    PrefixKind.ISSN: N_("Periodical numbers (ISSN), not product numbers"),
+    PrefixKind.ISBN: N_("Book numbers (ISBN), not product numbers"),
+    PrefixKind.REFUND: N_("Refund receipt numbers, not product numbers"),
+    PrefixKind.COUPON: N_("Coupon numbers, not product numbers"),
+}
+
 
 @dataclass(frozen=True)
 class PrefixInfo:
@@ -86,10 +107,13 @@ class PrefixInfo:
     prefix: str  # the range as written: "893", or "300-379"
     start: str
     end: str
-    organisation: str  # the CSV ``name``, e.g. "GS1 Vietnam" (English, from GS1)
+    # The CSV ``name``, e.g. "GS1 Vietnam": GS1's English, for the API and staff; readers are
+    # shown ``description``.
+    organisation: str
     kind: PrefixKind
     country_code: str | None  # ISO 3166 alpha-2 of the MO's country when kind is country
-    # CLDR names of ``country_code`` in COUNTRY_NAME_LANGS; derived from it, so not hashed.
+    # CLDR names of every territory the MO serves, joined ("Bỉ và Luxembourg"), in
+    # COUNTRY_NAME_LANGS; derived from ``country_codes``, so not hashed.
     country_name: Localized | None = field(hash=False)
     note: str
     # Every territory the MO serves, e.g. ("BE", "LU"); country_code is the first one.
@@ -105,15 +129,34 @@ class PrefixInfo:
         """True when the licensing organisation is GS1 Vietnam."""
         return self.country_code == "VN"
 
+    @property
+    def names_a_country(self) -> bool:
+        """True when numbers in this range were licensed by the GS1 organisation of a country.
+
+        GS1 Global Office numbers (950) and the GTIN-8 ranges it shares out (960-969) are
+        product numbers too, but say nothing of a country."""
+        return self.country_name is not None
+
+    @property
+    def description(self) -> Message:
+        """The range in the reader's words: "GS1 Việt Nam", "Book numbers (ISBN), …"."""
+        if self.country_name is not None:
+            return Message("prefix_country", N_("GS1 %(country)s"), {"country": self.country_name})
+        return Message(f"prefix_{self.kind.value}", _KIND_WORDS[self.kind])
+
 
 @functools.cache
-def _country_name(code: str) -> Localized:
+def _country_name(codes: tuple[str, ...]) -> Localized:
     values = {}
     for lang in COUNTRY_NAME_LANGS:
-        name = Locale.parse(lang).territories.get(code)
-        if not name:
-            raise ValueError(f"CLDR has no {lang!r} name for territory {code!r}")
-        values[lang] = name
+        territories = Locale.parse(lang).territories
+        names = []
+        for code in codes:
+            name = territories.get(code)
+            if not name:
+                raise ValueError(f"CLDR has no {lang!r} name for territory {code!r}")
+            names.append(name)
+        values[lang] = format_list(names, locale=lang)
     return Localized(values)
 
 
@@ -143,7 +186,7 @@ def _row_to_info(row: Mapping[str, str], line: int) -> tuple[PrefixInfo, frozens
         organisation=row["name"].strip(),
         kind=kind,
         country_code=codes[0] if codes else None,
-        country_name=_country_name(codes[0]) if codes else None,
+        country_name=_country_name(codes) if codes else None,
         note=(row.get("note") or "").strip(),
         country_codes=codes,
     )

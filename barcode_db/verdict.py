@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from barcode_db.areas import provinces
 from barcode_db.gtin import CodeSource, ParsedCode
 from barcode_db.matching import BrandEntry, BrandMatch, MatchKind
-from barcode_db.messages import N_, Localized, Message
+from barcode_db.messages import N_, Message
 from barcode_db.models import CertificationStatus
 from barcode_db.prefixes import PrefixInfo, PrefixKind, PrefixTable
 from barcode_db.registry import CertificationFact, CompanyFact, ProductFact, RegistrySnapshot
@@ -32,6 +32,9 @@ class Level(enum.StrEnum):
     TRUSTED = "TRUSTED"
     VIETNAMESE = "VIETNAMESE"
     FOREIGN = "FOREIGN"
+    #: A valid product number whose range names no licensing country (GS1 Global Office's 950,
+    #: the GTIN-8 ranges 960-969 it shares out): not "licensed abroad", since it does not say.
+    NO_COUNTRY = "NO_COUNTRY"
     NOT_A_PRODUCT_ID = "NOT_A_PRODUCT_ID"
     UNKNOWN = "UNKNOWN"
     INVALID = "INVALID"
@@ -56,6 +59,7 @@ LEVEL_TITLES: dict[Level, str] = {
     Level.TRUSTED: N_("Trusted Vietnamese goods"),
     Level.VIETNAMESE: N_("Vietnamese barcode"),
     Level.FOREIGN: N_("Barcode licensed abroad"),
+    Level.NO_COUNTRY: N_("Valid barcode; it does not say where it was licensed"),
     Level.NOT_A_PRODUCT_ID: N_("Not a product barcode"),
     Level.UNKNOWN: N_("No product number found"),
     Level.INVALID: N_("Invalid barcode number"),
@@ -94,10 +98,14 @@ class ReportHint(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Reason:
+    """One finding, and what the shopper should do about it (``advice``), said apart: staff
+    pages show the finding of a complaint's verdict, not the advice the shopper was given."""
+
     message: Message
     tone: Tone = Tone.INFO
     source: Source = Source.BARCODE
     report: ReportHint | None = None
+    advice: Message | None = None
 
     @property
     def code(self) -> str:
@@ -236,6 +244,14 @@ NOT_PROOF = Message(
 )
 
 
+#: Advice to the shopper, said after a finding (``Reason.advice``).
+REPORT_IT = Message("report_it", N_("Report it so the association can check."))
+CHECK_THE_DATE = Message("check_the_date", N_("Check the date on the pack."))
+ADVICE: tuple[Message, ...] = (REPORT_IT, CHECK_THE_DATE)
+#: Reasons that only advise the shopper (how far a barcode check goes): staff pages leave them out.
+SHOPPER_ONLY_REASONS = frozenset({"prefix_caveat", "not_proof"})
+
+
 MAYBE_LOST_A_DIGIT = Message(
     "maybe_lost_a_digit",
     N_(
@@ -272,8 +288,9 @@ class _Builder:
         *,
         source: Source = Source.BARCODE,
         report: ReportHint | None = None,
+        advice: Message | None = None,
     ) -> None:
-        self.reasons.append(Reason(message, tone, source, report))
+        self.reasons.append(Reason(message, tone, source, report, advice))
         if level is not None and (not self.raised or level.severity > self.level.severity):
             self.level = level
             self.raised = True
@@ -394,19 +411,20 @@ def _rules_for_valid_gtin(
             ),
             Tone.GOOD,
         )
-    else:
+    elif info.names_a_country:
         out.add(
             Message(
                 "gs1_foreign",
-                N_("The number was licensed by %(organisation)s (%(country)s)."),
-                {
-                    "organisation": info.organisation,
-                    "country": info.country_name or Localized({"en": info.organisation}),
-                },
+                N_("The number was licensed by GS1 %(country)s."),
+                {"country": info.country_name},
             ),
             Tone.INFO,
         )
-    out.add(PREFIX_CAVEAT, Tone.INFO)
+    else:
+        out.add(_no_country_message(info), Tone.INFO)
+    # Said once, and only where a prefix names a country: there it could be taken for the origin.
+    if info.names_a_country:
+        out.add(PREFIX_CAVEAT, Tone.INFO)
 
     if company is not None and info.is_vietnam:
         out.add(
@@ -421,7 +439,7 @@ def _rules_for_valid_gtin(
             Level.TRUSTED,
             source=Source.REGISTRY,
         )
-    elif company is not None:
+    elif company is not None and info.names_a_country:
         out.add(
             Message(
                 "registry_product_foreign",
@@ -433,6 +451,20 @@ def _rules_for_valid_gtin(
             ),
             Tone.INFO,
             Level.FOREIGN,
+            source=Source.REGISTRY,
+        )
+    elif company is not None:
+        out.add(
+            Message(
+                "registry_product_no_country",
+                N_(
+                    "The registry lists this product under %(company)s; its number does not say "
+                    "where it was licensed."
+                ),
+                {"company": company.name},
+            ),
+            Tone.INFO,
+            Level.NO_COUNTRY,
             source=Source.REGISTRY,
         )
     elif info.is_vietnam:
@@ -448,7 +480,7 @@ def _rules_for_valid_gtin(
             Level.VIETNAMESE,
             source=Source.REGISTRY,
         )
-    else:
+    elif info.names_a_country:
         out.add(
             Message(
                 "foreign_meaning",
@@ -459,6 +491,19 @@ def _rules_for_valid_gtin(
             ),
             Tone.INFO,
             Level.FOREIGN,
+        )
+    else:
+        out.add(
+            Message(
+                "no_country_meaning",
+                N_(
+                    "It is a valid product number, but the number alone does not tell who owns it "
+                    "or where the goods come from: look on the pack for the maker or importer and "
+                    "the origin."
+                ),
+            ),
+            Tone.INFO,
+            Level.NO_COUNTRY,
         )
 
     if product is not None:
@@ -552,13 +597,14 @@ def _label_rules(
                 "expired",
                 N_(
                     "The expiry date read on the label, “%(text)s”, is past: the goods expired on "
-                    "%(date)s (hết hạn sử dụng). Check the date on the pack."
+                    "%(date)s (hết hạn sử dụng)."
                 ),
                 {"date": claims.expires, "text": claims.expires_text or claims.expires},
             ),
             Tone.BAD,
             source=claims.expires_source,
             report=ReportHint.EXPIRED,
+            advice=None if claims.expires_source is Source.TYPED else CHECK_THE_DATE,
         )
 
 
@@ -602,7 +648,7 @@ def _exact_brand(
             N_(
                 "The label shows %(brand)s, a trusted brand of %(company)s, but this number is "
                 "registered to %(owner)s. Counterfeits often look like this; it may also be a gap "
-                "in our registry. Report it so the association can check."
+                "in our registry."
             ),
             {**params, "owner": owner.name},
         )
@@ -612,11 +658,18 @@ def _exact_brand(
             N_(
                 "The label shows %(brand)s, a trusted brand of %(company)s, but this number is not "
                 "registered to %(company)s. Counterfeits often look like this; it may also be a gap "
-                "in our registry. Report it so the association can check."
+                "in our registry."
             ),
             params,
         )
-    out.add(message, Tone.BAD, Level.MISMATCH, source=source, report=ReportHint.COUNTERFEIT)
+    out.add(
+        message,
+        Tone.BAD,
+        Level.MISMATCH,
+        source=source,
+        report=ReportHint.COUNTERFEIT,
+        advice=REPORT_IT,
+    )
 
 
 def _unknown_brand(
@@ -758,11 +811,19 @@ def _origin_rules(claims: LabelClaims, info: PrefixInfo, out: _Builder) -> None:
             Message(
                 "made_in_vn_foreign_number",
                 N_(
-                    "The label says “Made in Vietnam” while the number was licensed by "
-                    "%(organisation)s. That alone is not a fault: companies may license numbers "
+                    "The label says “Made in Vietnam” while the number was licensed by GS1 "
+                    "%(country)s. That alone is not a fault: companies may license numbers "
                     "abroad or make goods here for a foreign brand."
                 ),
-                {"organisation": info.organisation},
+                {"country": info.country_name},
+            )
+            if info.names_a_country
+            else Message(
+                "made_in_vn_no_country_number",
+                N_(
+                    "The label says “Made in Vietnam”. The number does not say where it was "
+                    "licensed, so it neither confirms nor contradicts that."
+                ),
             ),
             Tone.INFO,
             source=source,
@@ -946,6 +1007,21 @@ def _history_rules(history: History, out: _Builder, facts: dict[str, object]) ->
         )
 
 
+def _no_country_message(info: PrefixInfo) -> Message:
+    """A product number from GS1 Global Office or a GTIN-8 range it shares out: no country."""
+    if info.kind is PrefixKind.GTIN8:
+        msgid = N_(
+            "This short number (GTIN-8) comes from a range that GS1 Global Office shares out "
+            "among GS1 organisations: it does not say in which country it was licensed."
+        )
+    else:
+        msgid = N_(
+            "The number was licensed by GS1 Global Office, the head office of GS1, not by the "
+            "GS1 organisation of a country: it does not say in which country."
+        )
+    return Message("gs1_no_country", msgid)
+
+
 _NOT_A_PRODUCT = {
     PrefixKind.RESTRICTED: N_(
         "Numbers starting with %(prefix)s are for use inside a shop or "
@@ -957,16 +1033,16 @@ _NOT_A_PRODUCT = {
     PrefixKind.COUPON: N_("This is a coupon number, not a product barcode."),
     PrefixKind.REFUND: N_("This is a refund receipt number, not a product barcode."),
     PrefixKind.DEMO: N_("This number is reserved for demonstrations and is not on real products."),
+    PrefixKind.EPC_GID: N_(
+        "Numbers starting with %(prefix)s are used by GS1 for electronic tags (EPC), not as "
+        "product barcodes."
+    ),
 }
 
 
 def _not_a_product_message(info: PrefixInfo) -> Message:
-    msgid = _NOT_A_PRODUCT.get(
-        info.kind,
-        N_("Numbers starting with %(prefix)s are not product numbers (%(organisation)s)."),
-    )
+    # Every kind that is neither a product number nor unassigned has its own words: GS1's English
+    # name of the range is never shown.
     return Message(
-        f"not_a_product_{info.kind.value}",
-        msgid,
-        {"prefix": info.prefix, "organisation": info.organisation},
+        f"not_a_product_{info.kind.value}", _NOT_A_PRODUCT[info.kind], {"prefix": info.prefix}
     )

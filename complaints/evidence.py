@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 from PIL import Image
 
@@ -36,6 +36,7 @@ __all__ = [
     "PHOTO_FORMATS",
     "STORED_JPEG_QUALITY",
     "STORED_LONG_SIDE",
+    "PhotoFacts",
     "PreparedPhoto",
     "prepare_photo",
 ]
@@ -60,6 +61,24 @@ STORED_JPEG_QUALITY: Final = 85
 """JPEG quality of stored photos."""
 
 _MPO = "MPO"  # multi-picture JPEG from some phones: Pillow's name for it, a JPEG to everyone else
+
+
+class PhotoFacts(Protocol):
+    """What evidence records of a photo: a :class:`PreparedPhoto`, or one kept for a form
+    (:class:`~complaints.models.StagedPhoto`) and already stored."""
+
+    @property
+    def sha256_original(self) -> str: ...
+    @property
+    def sha256_stored(self) -> str: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def original_format(self) -> str: ...
+    @property
+    def original_bytes(self) -> int: ...
 
 
 @dataclass(frozen=True)

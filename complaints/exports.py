@@ -35,7 +35,8 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from barcode_db import areas
-from barcode_db.messages import N_
+from barcode_db.gtin import printed_gtin
+from barcode_db.messages import N_, format_date, format_moment
 from barcode_db.verdict import LEVEL_TITLES, Level
 from complaints.deadlines import VIETNAM
 from complaints.models import Complaint, ComplaintEvent, EventKind, Evidence
@@ -108,7 +109,8 @@ EXPORT_COLUMNS: Final[tuple[Column, ...]] = (
     Column("brand_seen", N_("Brand on the label"), 20),
     Column("code_seen", N_("Barcode as seen"), 16),
     Column("gtin", N_("GTIN"), 16),
-    Column("verdict_level", N_("Verdict"), 12),
+    Column("verdict_level", N_("Verdict"), 30),
+    Column("verdict_code", N_("Verdict code"), 14),
     Column("date_seen", N_("Date seen"), 12),
     Column("price_vnd", N_("Price (VND)"), 12),
     Column("quantity", N_("Quantity"), 10),
@@ -203,15 +205,17 @@ def case_row(
         complaint.store_address,
         complaint.product_name,
         complaint.brand_seen,
-        complaint.code_seen,
-        complaint.gtin,
-        complaint.verdict_level,
+        printed_gtin(complaint.code_seen),
+        # As printed on the pack; a text cell, so a leading 0 of a UPC-A stays.
+        printed_gtin(complaint.gtin) if complaint.gtin else None,
+        _level_title(complaint.verdict_level, translate),
+        complaint.verdict_level,  # for machines, beside the words
         complaint.date_seen.isoformat() if complaint.date_seen else None,
         complaint.price_vnd,
         complaint.quantity,
         complaint.description,
         complaint.photo_count,
-        complaint.assigned_to.username if complaint.assigned_to else None,
+        complaint.assigned_to.name if complaint.assigned_to else None,
         local_time(complaint.closed_at),
         outcome_note(complaint),
     ]
@@ -443,17 +447,32 @@ def _level_title(level: str | None, translate: Translate) -> str | None:
         return level
 
 
-def _timeline_entry(event: ComplaintEvent, translate: Translate) -> TimelineEntry:
+def _readable_moment(value: dt.datetime | None) -> str | None:
+    """A moment as people read it in a case file: 27/11/2026 10:18, Vietnam's time."""
+    return format_moment(value, LOCAL_TZ) if value else None
+
+
+def _timeline_entry(
+    event: ComplaintEvent, translate: Translate, people: Mapping[str, str]
+) -> TimelineEntry:
+    note = event.note
+    if event.kind is EventKind.MERGED:
+        note = ""  # the tracking code of the complaint merged in: not for case files
+    elif event.kind is EventKind.ASSIGNED and note:
+        note = people.get(note, note)  # the assignee, recorded by username
     return TimelineEntry(
-        time=local_time(event.created_at) or "",
-        actor=event.actor or translate(N_("reporter")),
+        time=_readable_moment(event.created_at) or "",
+        actor=people.get(event.actor, event.actor) if event.actor else translate(N_("reporter")),
         kind=translate(EVENT_NAMES[event.kind]),
         from_status=translate(STATUS_NAMES[event.from_status]) if event.from_status else None,
         to_status=translate(STATUS_NAMES[event.to_status]) if event.to_status else None,
-        # A merge's note is the tracking code of the complaint merged in: not for case files.
-        note="" if event.kind is EventKind.MERGED else event.note,
+        note=note,
         public=event.is_public,
     )
+
+
+#: Columns of a row that are for machines: a case file, read by people, leaves them out.
+_MACHINE_COLUMNS: Final = frozenset({"verdict_code"})
 
 
 def build_case_file(
@@ -467,8 +486,13 @@ def build_case_file(
     province_names: Mapping[str, str] | None = None,
     commune_name: Callable[[str], str | None] | None = None,
     now: dt.datetime | None = None,
+    people: Mapping[str, str] | None = None,
 ) -> CaseFile:
-    """The case file of a complaint: facts, verdict, photos, the full audit timeline and a QR."""
+    """The case file of a complaint: facts, verdict, photos, the full audit timeline and a QR.
+
+    Dates and times are written for people (27/11/2026 10:18), not as a row's ISO text;
+    ``people`` names the staff that events record by username."""
+    people = people or {}
     row = case_row(
         complaint,
         translate=translate,
@@ -476,12 +500,19 @@ def build_case_file(
         province_names=province_names,
         commune_name=commune_name,
     )
+    readable: dict[str, Cell] = {
+        "created_at": _readable_moment(complaint.created_at),
+        "closed_at": _readable_moment(complaint.closed_at),
+        "date_seen": format_date(complaint.date_seen) if complaint.date_seen else None,
+    }
     labelled = [
-        CaseFact(column.key, translate(column.header), value)
+        CaseFact(column.key, translate(column.header), readable.get(column.key, value))
         for column, value in zip(columns(include_personal=include_personal), row, strict=True)
+        if column.key not in _MACHINE_COLUMNS
     ]
-    facts = tuple(labelled[: len(EXPORT_COLUMNS)])
-    personal = labelled[len(EXPORT_COLUMNS) :]
+    personal_keys = {column.key for column in PERSONAL_COLUMNS}
+    facts = tuple(fact for fact in labelled if fact.key not in personal_keys)
+    personal = [fact for fact in labelled if fact.key in personal_keys]
     snapshot = complaint.verdict_snapshot or {}
     return CaseFile(
         case_number=complaint.id,
@@ -498,9 +529,9 @@ def build_case_file(
         photos=tuple(
             _case_photo(store, e.storage_key, e.sha256_original) for e in complaint.evidence
         ),
-        timeline=tuple(_timeline_entry(e, translate) for e in complaint.events),
+        timeline=tuple(_timeline_entry(e, translate, people) for e in complaint.events),
         contact=tuple(personal) if any(f.value for f in personal) else (),
-        generated_at=local_time(now or dt.datetime.now(dt.UTC)) or "",
+        generated_at=_readable_moment(now or dt.datetime.now(dt.UTC)) or "",
     )
 
 

@@ -25,7 +25,7 @@ from barcode_db.messages import N_, Message, Refusal
 from complaints import queries
 from complaints.deadlines import WorkingCalendar
 from complaints.evidence import MAX_PHOTOS, PreparedPhoto, prepare_photo
-from complaints.models import Complaint
+from complaints.models import Complaint, StagedPhoto
 from complaints.operations import NewComplaint, file_complaint
 from complaints.storage import PhotoStore, StagedWrites, new_key
 from complaints.triage import refresh_priority
@@ -70,51 +70,67 @@ IDEMPOTENCY_CONFLICT = Message(
 )
 
 
-def prepare_uploads(uploads: Sequence[Upload], filing: Filing) -> list[PreparedPhoto]:
-    """Check and prepare every photo before anything is written; the first bad one stops all."""
-    # A file box left empty sends a part with no name and no bytes: that is no photo. A named
-    # file of 0 bytes is a photo that did not arrive (a phone's failed share), and is refused.
-    uploads = [u for u in uploads if u.data or u.filename]
-    if len(uploads) > filing.max_photos:
+#: The codes of the refusals that are about the photos sent (the rest of the report may be fine).
+PHOTO_REFUSALS = frozenset({"too_many_photos", "photo_empty", "photo_too_large", "photo_rejected"})
+
+
+def sent_photos(uploads: Sequence[Upload]) -> list[Upload]:
+    """The photos among ``uploads``. A file box left empty sends a part with no name and no
+    bytes: that is no photo. A named file of 0 bytes is a photo that did not arrive (a phone's
+    failed share), and is refused by :func:`prepare_upload`."""
+    return [u for u in uploads if u.data or u.filename]
+
+
+def prepare_upload(number: int, upload: Upload, filing: Filing) -> PreparedPhoto:
+    """Check and prepare photo ``number`` (from 1) as it is stored; ComplaintRejected says why not."""
+    megabytes = round(filing.max_photo_bytes / (1024 * 1024))
+    if not upload.data:
+        raise ComplaintRejected(
+            Message(
+                "photo_empty",
+                N_("Photo %(number)s (%(name)s) is empty (0 bytes): attach it again."),
+                {"number": number, "name": upload.filename[:80]},
+            ),
+            status=422,
+        )
+    if len(upload.data) > filing.max_photo_bytes:
+        raise ComplaintRejected(
+            Message(
+                "photo_too_large",
+                N_("Photo %(number)s (%(name)s) is larger than %(mb)s MB."),
+                {"number": number, "name": upload.filename[:80], "mb": megabytes},
+            ),
+            status=413,
+        )
+    try:
+        return prepare_photo(upload.data, max_bytes=filing.max_photo_bytes)
+    except ImageRejected as rejected:
+        raise ComplaintRejected(
+            Message(
+                "photo_rejected",
+                N_("Photo %(number)s (%(name)s): %(reason)s"),
+                {"number": number, "name": upload.filename[:80], "reason": rejected.message},
+            )
+        ) from rejected
+
+
+def prepare_uploads(
+    uploads: Sequence[Upload], filing: Filing, *, kept: int = 0
+) -> list[PreparedPhoto]:
+    """Check and prepare every photo before anything is written; the first bad one stops all.
+    ``kept`` photos are already with the report (staged), and count towards the limit."""
+    uploads = sent_photos(uploads)
+    if kept + len(uploads) > filing.max_photos:
         raise ComplaintRejected(
             Message(
                 "too_many_photos",
                 N_("At most %(max)s photos can be sent; you sent %(count)s."),
-                {"max": filing.max_photos, "count": len(uploads)},
+                {"max": filing.max_photos, "count": kept + len(uploads)},
             )
         )
-    prepared = []
-    megabytes = round(filing.max_photo_bytes / (1024 * 1024))
-    for number, upload in enumerate(uploads, start=1):
-        if not upload.data:
-            raise ComplaintRejected(
-                Message(
-                    "photo_empty",
-                    N_("Photo %(number)s (%(name)s) is empty (0 bytes): attach it again."),
-                    {"number": number, "name": upload.filename[:80]},
-                ),
-                status=422,
-            )
-        if len(upload.data) > filing.max_photo_bytes:
-            raise ComplaintRejected(
-                Message(
-                    "photo_too_large",
-                    N_("Photo %(number)s (%(name)s) is larger than %(mb)s MB."),
-                    {"number": number, "name": upload.filename[:80], "mb": megabytes},
-                ),
-                status=413,
-            )
-        try:
-            prepared.append(prepare_photo(upload.data, max_bytes=filing.max_photo_bytes))
-        except ImageRejected as rejected:
-            raise ComplaintRejected(
-                Message(
-                    "photo_rejected",
-                    N_("Photo %(number)s (%(name)s): %(reason)s"),
-                    {"number": number, "name": upload.filename[:80], "reason": rejected.message},
-                )
-            ) from rejected
-    return prepared
+    return [
+        prepare_upload(number, upload, filing) for number, upload in enumerate(uploads, start=1)
+    ]
 
 
 class _CommitFailed(Exception):
@@ -129,11 +145,14 @@ def submit(
     uploads: Sequence[Upload],
     idempotency_key: str,
     filing: Filing,
+    kept: Sequence[StagedPhoto] = (),
 ) -> Filed:
-    """File a complaint exactly once per idempotency key; see the module docstring."""
+    """File a complaint exactly once per idempotency key; see the module docstring. ``kept``
+    are the photos staged for this form (:mod:`complaints.staging`): they come first, and
+    become evidence as they are stored."""
     existing = queries.get_by_idempotency_key(session, idempotency_key)
-    photos = prepare_uploads(uploads, filing)
-    fingerprint = report.fingerprint(photos)
+    photos = prepare_uploads(uploads, filing, kept=len(kept))
+    fingerprint = report.fingerprint([*kept, *photos])
     if existing is not None:
         return _replayed(existing, fingerprint)
 
@@ -147,6 +166,7 @@ def submit(
                     photos,
                     staged,
                     photo_keys=[new_key(filing.today) for _ in photos],
+                    kept=kept,
                     now=filing.now,
                     idempotency_key=idempotency_key,
                     verdict_snapshot=snapshot,

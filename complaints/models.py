@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from barcode_db.base import Base, TimestampMixin, UTCDateTime, utcnow
+from barcode_db.messages import N_
 from complaints.accounts import User
 from complaints.workflow import Category, Status
 
@@ -31,6 +32,14 @@ class Source(enum.StrEnum):
     WEB = "web"  # the shopper's report form
     API = "api"
     SIGNALS = "signals"  # opened by staff from a hot spot of anonymous scan signals
+
+
+#: How a complaint came in, as staff read it ("Received … (through the report form)"), msgids.
+SOURCE_NAMES: dict[Source, str] = {
+    Source.WEB: N_("through the report form"),
+    Source.API: N_("through the API"),
+    Source.SIGNALS: N_("opened from scan signals"),
+}
 
 
 class Complaint(TimestampMixin, Base):
@@ -158,6 +167,26 @@ class Evidence(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=utcnow())
 
     complaint: Mapped[Complaint] = relationship(back_populates="evidence")
+
+
+class StagedPhoto(Base):
+    """A photo sent with a report form that came back with an error, kept for that form (its
+    idempotency key) until the report is filed, the shopper removes it, or it expires
+    (:mod:`complaints.staging`). Filing turns it into :class:`Evidence`: the same stored file."""
+
+    __tablename__ = "staged_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_key: Mapped[str] = mapped_column(sa.String(80), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(120))  # as the shopper's phone named it
+    storage_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    sha256_original: Mapped[str] = mapped_column(sa.String(64))
+    sha256_stored: Mapped[str] = mapped_column(sa.String(64))
+    original_format: Mapped[str] = mapped_column(sa.String(10))
+    original_bytes: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    staged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class EventKind(enum.StrEnum):

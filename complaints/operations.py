@@ -17,8 +17,16 @@ from sqlalchemy.orm import Session
 
 from barcode_db.messages import N_, Message, Refusal
 from barcode_db.textkey import search_key
-from complaints.evidence import PreparedPhoto
-from complaints.models import Complaint, ComplaintEvent, EventKind, Evidence, Signal, Source
+from complaints.evidence import PhotoFacts, PreparedPhoto
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    EventKind,
+    Evidence,
+    Signal,
+    Source,
+    StagedPhoto,
+)
 from complaints.tracking import new_tracking_code
 from complaints.workflow import Category, Status
 
@@ -51,7 +59,7 @@ class NewComplaint:
     consent: bool = False
     source: Source = Source.WEB
 
-    def fingerprint(self, photos: Sequence[PreparedPhoto]) -> str:
+    def fingerprint(self, photos: Sequence[PhotoFacts]) -> str:
         """A hash of the content, to tell a true resubmission from a reused idempotency key."""
         payload: dict[str, Any] = asdict(self)
         payload["photos"] = sorted(p.sha256_original for p in photos)
@@ -76,8 +84,12 @@ def file_complaint(
     now: dt.datetime,
     idempotency_key: str | None = None,
     verdict_snapshot: dict[str, Any] | None = None,
+    kept: Sequence[StagedPhoto] = (),
 ) -> Complaint:
-    """Add a complaint with its photos (written through ``writer``) and its FILED event."""
+    """Add a complaint with its photos (written through ``writer``) and its FILED event.
+
+    ``kept`` photos were staged for the form and are stored already: each becomes evidence under
+    its own storage key (listed before ``photos``), and its staged row goes."""
     has_contact = not report.anonymous and any(
         (report.contact_name, report.contact_phone, report.contact_email)
     )
@@ -107,26 +119,18 @@ def file_complaint(
         contact_email=report.contact_email if has_contact else "",
         consent_at=now if has_contact and report.consent else None,
         idempotency_key=idempotency_key,
-        request_fingerprint=report.fingerprint(photos) if idempotency_key else None,
+        request_fingerprint=report.fingerprint([*kept, *photos]) if idempotency_key else None,
     )
-    complaint.photo_count = len(photos)
+    complaint.photo_count = len(kept) + len(photos)
     complaint.search_text = complaint_search_text(complaint)
     session.add(complaint)
     session.flush()
+    for staged in kept:
+        session.add(_evidence(complaint, staged.storage_key, staged))
+        session.delete(staged)
     for photo, key in zip(photos, photo_keys, strict=True):
         writer.put(key, photo.data)
-        session.add(
-            Evidence(
-                complaint_id=complaint.id,
-                storage_key=key,
-                sha256_original=photo.sha256_original,
-                sha256_stored=photo.sha256_stored,
-                original_format=photo.original_format,
-                original_bytes=photo.original_bytes,
-                width=photo.width,
-                height=photo.height,
-            )
-        )
+        session.add(_evidence(complaint, key, photo))
     session.add(
         ComplaintEvent(
             complaint_id=complaint.id,
@@ -138,6 +142,19 @@ def file_complaint(
     )
     session.flush()
     return complaint
+
+
+def _evidence(complaint: Complaint, storage_key: str, photo: PhotoFacts) -> Evidence:
+    return Evidence(
+        complaint_id=complaint.id,
+        storage_key=storage_key,
+        sha256_original=photo.sha256_original,
+        sha256_stored=photo.sha256_stored,
+        original_format=photo.original_format,
+        original_bytes=photo.original_bytes,
+        width=photo.width,
+        height=photo.height,
+    )
 
 
 def complaint_search_text(complaint: Complaint) -> str:

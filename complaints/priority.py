@@ -102,6 +102,7 @@ LEVEL_POINTS: dict[Level, int] = {
     Level.TRUSTED: 0,
     Level.VIETNAMESE: 0,
     Level.FOREIGN: 0,
+    Level.NO_COUNTRY: 0,  # a valid product number, like FOREIGN: nothing suspect in it
 }
 
 CATEGORY_POINTS: dict[Category, int] = {

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from rapidfuzz import fuzz
 from sqlalchemy.orm import Session, selectinload
 
 from barcode_db.textkey import LIKE_ESCAPE, like_pattern
 from barcode_db.verdict import ConfirmedCase, History
 from complaints.accounts import User, area_filter
 from complaints.deadlines import VIETNAM
+from complaints.duplicates import SHOP_WINDOW, DuplicateGroup, group_duplicates, same_shop
 from complaints.models import Complaint, ComplaintEvent, EventKind, Signal
 from complaints.workflow import OPEN_STATES, Category, Status
 
@@ -25,6 +26,15 @@ def get_by_tracking_code(session: Session, code: str) -> Complaint | None:
 
 def get_by_idempotency_key(session: Session, key: str) -> Complaint | None:
     return session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == key))
+
+
+def fetch_people(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """The names of staff members, by the usernames that audit events record."""
+    wanted = sorted(set(usernames))
+    if not wanted:
+        return {}
+    rows = session.execute(sa.select(User.username, User.name).where(User.username.in_(wanted)))
+    return {username: name for username, name in rows if name}
 
 
 #: Confirmed categories that are about the genuine product itself, not a fake carrying its number.
@@ -97,6 +107,8 @@ class PublicComplaint:
     photo_count: int
     filed_at: dt.datetime
     updated_at: dt.datetime
+    #: When the case closed. A merged report's case goes on in the report it was merged into:
+    #: its closing, not the merge, is this report's.
     closed_at: dt.datetime | None
     notes: tuple[PublicNote, ...]
     rating: int | None
@@ -108,13 +120,16 @@ class PublicComplaint:
         return self.status in (Status.CONFIRMED, Status.DISMISSED) and self.rating is None
 
 
-def _public_notes(session: Session, complaint_id: int) -> tuple[PublicNote, ...]:
+def _public_notes(
+    session: Session, complaint_id: int, since: dt.datetime | None = None
+) -> tuple[PublicNote, ...]:
     rows = session.execute(
         sa.select(ComplaintEvent.created_at, ComplaintEvent.note)
         .where(
             ComplaintEvent.complaint_id == complaint_id,
             ComplaintEvent.is_public.is_(True),
             ComplaintEvent.note != "",
+            *([ComplaintEvent.created_at >= since] if since is not None else []),
         )
         .order_by(ComplaintEvent.created_at, ComplaintEvent.id)
     ).all()
@@ -131,6 +146,10 @@ def _last_change(session: Session, complaint: Complaint) -> dt.datetime:
     return last or complaint.created_at
 
 
+#: How far a tracking page follows merges (a merged case merged again): a bound, never reached.
+MERGE_HOPS = 10
+
+
 def get_public_view(session: Session, code: str) -> PublicComplaint | None:
     complaint = get_by_tracking_code(session, code)
     if complaint is None:
@@ -138,11 +157,21 @@ def get_public_view(session: Session, code: str) -> PublicComplaint | None:
     notes = _public_notes(session, complaint.id)
     followed_status = None
     updated_at = _last_change(session, complaint)
-    survivor = complaint.merged_into
-    if complaint.status is Status.DUPLICATE and survivor is not None:
-        followed_status = survivor.status
-        notes = notes + _public_notes(session, survivor.id)
-        updated_at = max(updated_at, _last_change(session, survivor))
+    closed_at = complaint.closed_at
+    if complaint.status is Status.DUPLICATE and complaint.merged_into is not None:
+        # The case goes on in the report this one was merged into (and, if that one was
+        # merged in turn, in the next). Its notes from before the merge were written to its
+        # own reporter, who may be named in them: only those since the merge are the case's.
+        merged_at = complaint.closed_at
+        case = complaint.merged_into
+        for _hop in range(MERGE_HOPS):
+            notes = notes + _public_notes(session, case.id, since=merged_at)
+            updated_at = max(updated_at, _last_change(session, case))
+            if case.status is not Status.DUPLICATE or case.merged_into is None:
+                break
+            case = case.merged_into
+        followed_status = case.status
+        closed_at = None if case.status is Status.DUPLICATE else case.closed_at
     filed_at = session.scalar(
         sa.select(ComplaintEvent.created_at).where(
             ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind == EventKind.FILED
@@ -160,7 +189,7 @@ def get_public_view(session: Session, code: str) -> PublicComplaint | None:
         photo_count=len(complaint.evidence),
         filed_at=filed_at or complaint.created_at,
         updated_at=updated_at,
-        closed_at=complaint.closed_at,
+        closed_at=closed_at,
         notes=tuple(sorted(notes, key=lambda n: n.created_at)),
         rating=complaint.rating,
         followed_status=followed_status,
@@ -409,16 +438,12 @@ def fetch_related_open(session: Session, complaint: Complaint, *, limit: int) ->
 
 # --- duplicates ----------------------------------------------------------------------------------
 
-#: Store names at least this similar (rapidfuzz ratio on search keys) count as the same store.
-STORE_SIMILARITY = 85
-DUPLICATE_WINDOW = dt.timedelta(days=30)
-
 
 def fetch_duplicate_candidates(
     session: Session, user: User, complaint: Complaint
 ) -> list[Complaint]:
-    """Open complaints that look like the same case: same GTIN, or the same store (fuzzy name)
-    in the same province within 30 days."""
+    """Open complaints that look like the same case: same GTIN, or the same shop (fuzzy name)
+    in the same province within :data:`complaints.duplicates.SHOP_WINDOW`."""
     open_states = [s for s in OPEN_STATES]
     visible = area_filter(user, Complaint.province_code, Complaint.commune_code)
     found: dict[int, Complaint] = {}
@@ -443,76 +468,62 @@ def fetch_duplicate_candidates(
                 Complaint.id != complaint.id,
                 Complaint.status.in_(open_states),
                 Complaint.store_name_key != "",
-                Complaint.created_at >= complaint.created_at - DUPLICATE_WINDOW,
-                Complaint.created_at <= complaint.created_at + DUPLICATE_WINDOW,
+                Complaint.created_at >= complaint.created_at - SHOP_WINDOW,
+                Complaint.created_at <= complaint.created_at + SHOP_WINDOW,
                 visible,
             )
             .order_by(Complaint.id)
             .limit(2000)
         )
         for other in nearby:
-            if fuzz.ratio(other.store_name_key, complaint.store_name_key) >= STORE_SIMILARITY:
+            if same_shop(other, complaint):
                 found.setdefault(other.id, other)
     return sorted(found.values(), key=lambda c: c.id)
 
 
-@dataclass(frozen=True)
-class DuplicateCluster:
-    reason: str  # "gtin" or "store"
-    key: str
-    complaints: list[Complaint]
-
-
-def fetch_duplicate_clusters(
+def fetch_duplicate_groups(
     session: Session, user: User, *, limit: int = 50
-) -> list[DuplicateCluster]:
-    """Groups of open complaints in the user's area that share a GTIN or a store name."""
+) -> list[DuplicateGroup]:
+    """Open complaints in the user's area that may be one case, grouped so that each is in one
+    group only, with what each shares with its keeper (:func:`complaints.duplicates.group_duplicates`).
+
+    The reports looked at: those of the ``limit`` barcodes and the ``limit`` shop names (per
+    province) most reported more than once."""
     visible = area_filter(user, Complaint.province_code, Complaint.commune_code)
     open_filter = Complaint.status.in_(list(OPEN_STATES))
-    clusters: list[DuplicateCluster] = []
-    gtins = session.scalars(
+    gtins = (
         sa.select(Complaint.gtin)
         .where(open_filter, visible, Complaint.gtin.is_not(None))
         .group_by(Complaint.gtin)
         .having(sa.func.count() > 1)
-        .order_by(sa.func.count().desc())
+        .order_by(sa.func.count().desc(), Complaint.gtin)
         .limit(limit)
-    ).all()
-    for gtin in gtins:
-        members = list(
-            session.scalars(
-                sa.select(Complaint)
-                .where(open_filter, visible, Complaint.gtin == gtin)
-                .order_by(Complaint.id)
-            )
-        )
-        clusters.append(DuplicateCluster("gtin", gtin or "", members))
-    stores = session.execute(
+    )
+    stores = (
         sa.select(Complaint.province_code, Complaint.store_name_key)
         .where(open_filter, visible, Complaint.store_name_key != "")
         .group_by(Complaint.province_code, Complaint.store_name_key)
         .having(sa.func.count() > 1)
-        .order_by(sa.func.count().desc())
+        .order_by(sa.func.count().desc(), Complaint.province_code, Complaint.store_name_key)
         .limit(limit)
-    ).all()
-    seen = {c.id for cluster in clusters for c in cluster.complaints}
-    for province, store_key in stores:
-        members = [
-            c
-            for c in session.scalars(
-                sa.select(Complaint)
-                .where(
-                    open_filter,
-                    visible,
-                    Complaint.province_code == province,
-                    Complaint.store_name_key == store_key,
-                )
-                .order_by(Complaint.id)
+    )
+    shared_gtins = session.scalars(gtins).all()
+    shared_stores = session.execute(stores).all()
+    conditions = []
+    if shared_gtins:
+        conditions.append(Complaint.gtin.in_(shared_gtins))
+    if shared_stores:
+        conditions.append(
+            sa.tuple_(Complaint.province_code, Complaint.store_name_key).in_(
+                [tuple(row) for row in shared_stores]
             )
-        ]
-        if len({c.id for c in members} - seen) >= 1 and len(members) > 1:
-            clusters.append(DuplicateCluster("store", store_key, members))
-    return clusters
+        )
+    if not conditions:
+        return []
+    pool = session.scalars(
+        sa.select(Complaint).where(open_filter, visible, sa.or_(*conditions)).order_by(Complaint.id)
+    ).all()
+    return group_duplicates(pool)
 
 
 # --- signals -------------------------------------------------------------------------------------
@@ -540,7 +551,10 @@ def fetch_hot_spots(
     window: dt.timedelta = dt.timedelta(days=7),
     limit: int = 100,
 ) -> list[HotSpot]:
-    """Anonymous signals grouped by GTIN (or by the code as seen, for invalid numbers)."""
+    """Anonymous signals grouped by GTIN (or by the code as seen, for invalid numbers).
+
+    Signals with no code at all (a photo where no barcode was read) are no hot spot: nothing
+    names the product, and no complaint can be opened from them (:func:`fetch_codeless_scans`)."""
     key = sa.func.coalesce(Signal.gtin, Signal.code_seen)
     recent_start = now - window
     previous_start = now - 2 * window
@@ -563,6 +577,7 @@ def fetch_hot_spots(
             ),
             sa.func.max(Signal.created_at),
         )
+        .where(key != "")
         .group_by(key)
         .order_by(sa.func.count().desc(), key)
         .limit(limit)
@@ -584,3 +599,26 @@ def fetch_hot_spots(
             )
         )
     return spots
+
+
+@dataclass(frozen=True)
+class CodelessScans:
+    """Suspect scans where no barcode was read (photos of a label): counted, not listed."""
+
+    total: int
+    #: The names most often read on those labels (a lookalike brand, say), most seen first.
+    names_seen: tuple[str, ...]
+
+
+def fetch_codeless_scans(session: Session, *, names: int = 5) -> CodelessScans:
+    """How many signals carry no code, and the names most read on their labels."""
+    codeless = sa.and_(Signal.gtin.is_(None), Signal.code_seen == "")
+    total = session.scalar(sa.select(sa.func.count()).select_from(Signal).where(codeless))
+    seen = session.scalars(
+        sa.select(Signal.brand_seen)
+        .where(codeless, Signal.brand_seen != "")
+        .group_by(Signal.brand_seen)
+        .order_by(sa.func.count().desc(), Signal.brand_seen)
+        .limit(names)
+    ).all()
+    return CodelessScans(total=total or 0, names_seen=tuple(seen))

@@ -24,7 +24,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from barcode_db.gtin import printed_gtin
 from barcode_db.messages import N_
+from barcode_db.models import Brand, Product
 from barcode_db.textkey import search_key
 from barcode_db.verdict import Level
 from complaints.deadlines import VIETNAM
@@ -182,7 +184,7 @@ class ConfirmedCase:
     @property
     def product(self) -> str:
         """Product name, brand and code as seen, the empty ones left out."""
-        parts = (self.product_name, self.brand_seen, self.gtin or self.code_seen)
+        parts = (self.product_name, self.brand_seen, printed_gtin(self.gtin or self.code_seen))
         return " · ".join(_fold_spaces(part) for part in parts if part.strip())
 
 
@@ -317,6 +319,25 @@ def _top(groups: dict[str, Counter[str]], limit: int = TOP_N) -> list[TopItem]:
     ]
     items.sort(key=lambda item: (-item.count, item.key))
     return items[:limit]
+
+
+def named_by_registry(session: Session, items: Sequence[TopItem]) -> list[TopItem]:
+    """Barcodes named as the registry knows them (the product's name, else its brand), in one
+    lookup; a barcode the registry does not know keeps the name its reporters gave, if any.
+
+    The registry's name comes first: reporters name what the pack says, which for a fake is not
+    what the barcode is, and they spell it many ways."""
+    rows = session.execute(
+        sa.select(Product.gtin, Product.name, Brand.name)
+        .outerjoin(Brand, Brand.id == Product.brand_id)
+        .where(Product.gtin.in_([item.key for item in items]))
+    ).all()
+    known = {
+        gtin: name
+        for gtin, product, brand in rows
+        if (name := _fold_spaces(product or brand or ""))
+    }
+    return [dataclasses.replace(item, label=known.get(item.key, item.label)) for item in items]
 
 
 def _named(spellings: Counter[str]) -> str:
@@ -569,7 +590,7 @@ def build_report(
         take_up=figures.take_up(),
         close=figures.close(),
         overdue=figures.overdue(),
-        top_gtins=figures.top_gtins(),
+        top_gtins=named_by_registry(session, figures.top_gtins()),
         top_brands=figures.top_brands(),
         top_stores=figures.top_stores(),
         confirmed_counterfeit=figures.confirmed_counterfeit(),

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from barcode_db.areas import area_problem
-from barcode_db.gtin import parse_code
+from barcode_db.gtin import parse_code, printed_gtin
 from barcode_db.messages import N_, Message, Refusal
+from barcode_db.verdict import LEVEL_TITLES, Level
 from complaints.accounts import User
 from complaints.models import Complaint, ComplaintEvent, EventKind, Signal, Source
 from complaints.operations import NewComplaint, file_complaint
@@ -148,7 +149,7 @@ def open_from_signals(
         Message(
             "opened_from_signals",
             OPENED_FROM_SIGNALS,
-            {"count": summary.count, "level": summary.last_level},
+            {"count": summary.count, "level": _level_in_words(summary.last_level)},
         )
     )
     report = NewComplaint(
@@ -156,7 +157,7 @@ def open_from_signals(
         description=description,
         province_code=province,
         commune_code=commune,
-        code_seen=summary.code,
+        code_seen=printed_gtin(summary.code),
         gtin=summary.gtin,
         source=Source.SIGNALS,
     )
@@ -170,6 +171,14 @@ def open_from_signals(
         filed.actor = actor.username
     session.flush()
     return complaint
+
+
+def _level_in_words(level: str) -> Message | str:
+    """The level's title (the words the shopper read), or its code if no longer known."""
+    try:
+        return Message(level, LEVEL_TITLES[Level(level)])
+    except ValueError:
+        return level
 
 
 class _NoPhotos:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from barcode_db.messages import Localized, Message
-from barcode_db.verdict import Verdict
+from barcode_db.verdict import ADVICE, SHOPPER_ONLY_REASONS, Verdict
 
 
 def _param(value: Any) -> Any:
@@ -29,6 +29,7 @@ def verdict_snapshot(verdict: Verdict) -> dict[str, Any]:
                 "tone": r.tone.value,
                 "msgid": r.message.msgid,
                 "params": {k: _param(v) for k, v in r.message.params.items()},
+                **({"advice": r.advice.msgid} if r.advice else {}),
             }
             for r in verdict.reasons
         ],
@@ -48,13 +49,26 @@ def verdict_snapshot(verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def _finding(msgid: str) -> str:
+    """The finding of a msgid stored before findings and advice were said apart (the advice
+    was its last sentence): the msgid the catalogue translates now."""
+    for advice in ADVICE:
+        if msgid.endswith(" " + advice.msgid):
+            return msgid[: -len(advice.msgid) - 1]
+    return msgid
+
+
 def snapshot_messages(snapshot: dict[str, Any]) -> list[tuple[str, Message]]:
-    """(tone, message) pairs of a stored snapshot, ready to render."""
+    """(tone, message) pairs of a stored snapshot, ready to render for staff and inspectors:
+    the findings, without the advice the shopper was given."""
     out = []
     for reason in snapshot.get("reasons", []):
+        if reason["code"] in SHOPPER_ONLY_REASONS:
+            continue
         params = {
             k: Localized(v["localized"]) if isinstance(v, dict) and "localized" in v else v
             for k, v in reason.get("params", {}).items()
         }
-        out.append((reason["tone"], Message(reason["code"], reason["msgid"], params)))
+        message = Message(reason["code"], _finding(reason["msgid"]), params)
+        out.append((reason["tone"], message))
     return out

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from barcode_db.messages import N_, Message, Refusal
+from barcode_db.messages import N_, Message, Refusal, format_moment
 from complaints.accounts import User
-from complaints.deadlines import WorkingCalendar, deadline_for, deadline_state
+from complaints.deadlines import VIETNAM, WorkingCalendar, deadline_for, deadline_state
 from complaints.models import Complaint, ComplaintEvent, EventKind
 from complaints.permissions import (
     NotPermitted,
@@ -29,7 +29,8 @@ from complaints.permissions import (
     require,
 )
 from complaints.priority import is_high_risk, priority_for
-from complaints.queries import related_open_condition
+from complaints.queries import fetch_people, related_open_condition
+from complaints.tracking import format_tracking_code
 from complaints.workflow import OPEN_STATES, Status, can_move
 
 
@@ -94,11 +95,16 @@ def check_version(session: Session, complaint: Complaint, expected_version: int 
                 "was saved: reload it, check the change, and try again."
             ),
             {
-                "actor": (last.actor if last and last.actor else "?"),
-                "at": last.created_at.strftime("%Y-%m-%d %H:%M UTC") if last else "?",
+                # By name and in Vietnam's time, as the staff pages say who did what and when.
+                "actor": _name_of(session, last.actor) if last and last.actor else "?",
+                "at": format_moment(last.created_at, VIETNAM) if last else "?",
             },
         )
     )
+
+
+def _name_of(session: Session, username: str) -> str:
+    return fetch_people(session, [username]).get(username, username)
 
 
 CANNOT_CHANGE = Message("not_allowed", N_("Your role cannot change complaints."))
@@ -228,7 +234,7 @@ def merge(
                 Message(
                     "merge_closed",
                     N_("Complaint %(code)s is closed and cannot be merged."),
-                    {"code": other.tracking_code},
+                    {"code": format_tracking_code(other.tracking_code)},
                 )
             )
         previous = other.status

@@ -279,7 +279,16 @@ class ReasonSchema(ma.Schema):
 
 class Gs1Schema(ma.Schema):
     prefix = fields.String(required=True)
-    organisation = fields.String(required=True)
+    organisation = fields.String(
+        required=True,
+        metadata={"description": "GS1's own English name of the range, as GS1 lists it."},
+    )
+    description = fields.String(
+        required=True,
+        metadata={
+            "description": "What the range is, in the language asked for (as the page says)."
+        },
+    )
     country_code = fields.String(
         required=True,
         allow_none=True,

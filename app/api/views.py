@@ -165,7 +165,9 @@ def verification_json(result: Verification, raw_input: str, lang: str) -> dict[s
                 "tone": r.tone.value,
                 "source": r.source.value,
                 "report_category": r.report.value if r.report else None,
-                "message": render_message(r.message),
+                "message": " ".join(
+                    render_message(m) for m in (r.message, r.advice) if m is not None
+                ),
             }
             for r in result.reasons
         ],
@@ -175,6 +177,7 @@ def verification_json(result: Verification, raw_input: str, lang: str) -> dict[s
         else {
             "prefix": prefix.prefix,
             "organisation": prefix.organisation,
+            "description": render_message(prefix.description),
             "country_code": prefix.country_code,
             "country_name": prefix.country_name.get(lang) if prefix.country_name else None,
             "kind": prefix.kind.value,

@@ -35,12 +35,12 @@ from app.calendar import working_calendar
 from app.clock import utc_now
 from app.complaint_service import photo_store
 from app.extensions import db
-from app.i18n import current_language, render_message
+from app.i18n import current_language, day, render_message
 from app.inspect import blueprint
 from app.inspect.forms import OutcomeForm
 from app.query_args import InspectQuery, filters_from, read_query
 from app.unit_of_work import unit_of_work
-from barcode_db.areas import province_names
+from barcode_db.areas import commune, province_names
 from barcode_db.messages import N_, Refusal
 from complaints import queries
 from complaints.accounts import User
@@ -57,7 +57,7 @@ from complaints.exports import (
     render_case_files_pdf,
     write_xlsx,
 )
-from complaints.models import Complaint, ExportEvent
+from complaints.models import Complaint, EventKind, ExportEvent
 from complaints.permissions import Permission, allows, may_read_contact, roles_for
 from complaints.triage import move, refresh_priority
 from complaints.workflow import Category, Status
@@ -313,6 +313,11 @@ def export_xlsx():
 
 def _pdf(complaints: list[Complaint], personal: bool, user: User, filename: str) -> Response:
     store = photo_store()
+    people = queries.fetch_people(
+        db.session,
+        [e.actor for c in complaints for e in c.events if e.actor]
+        + [e.note for c in complaints for e in c.events if e.kind is EventKind.ASSIGNED and e.note],
+    )
     files = []
     for complaint in complaints:
         files.append(
@@ -327,6 +332,7 @@ def _pdf(complaints: list[Complaint], personal: bool, user: User, filename: str)
                     "staff.complaint_detail", complaint_id=complaint.id, _external=True
                 ),
                 now=utc_now(),
+                people=people,
             )
         )
     pdf = render_case_files_pdf(
@@ -424,7 +430,7 @@ def outcome(complaint_id: int):
         note = "\n".join(
             part
             for part in (
-                gettext("Inspected on %(date)s.", date=form.inspected_on.data.isoformat()),
+                gettext("Inspected on %(date)s.", date=day(form.inspected_on.data)),
                 (
                     gettext("Decision: %(ref)s.", ref=form.enforcement_ref.data)
                     if form.enforcement_ref.data
@@ -458,6 +464,21 @@ def outcome(complaint_id: int):
         error, status = gettext("Please correct the marked fields."), 400
     else:
         status = 200
+    found_commune = commune(complaint.commune_code) if complaint.commune_code else None
     return render_template(
-        "inspect/outcome.html", complaint=complaint, form=form, error=error
+        "inspect/outcome.html",
+        complaint=complaint,
+        form=form,
+        error=error,
+        province_name=province_names().get(complaint.province_code, complaint.province_code),
+        commune_name=found_commune.name if found_commune else "",
+        referred_at=_referred_at(complaint),
     ), status
+
+
+def _referred_at(complaint: Complaint) -> dt.datetime | None:
+    """When the case was last referred to the inspectors."""
+    moves = [
+        e for e in complaint.events if e.kind is EventKind.STATUS and e.to_status is Status.REFERRED
+    ]
+    return moves[-1].created_at if moves else None

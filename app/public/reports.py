@@ -3,8 +3,12 @@ page with the satisfaction rating."""
 
 from __future__ import annotations
 
+import base64
 import io
+import logging
+import re
 import uuid
+from dataclasses import dataclass
 
 import qrcode
 import qrcode.constants
@@ -16,13 +20,24 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext
+from PIL import Image
 from wtforms import SelectChoice
 
 from app.clock import utc_now
-from app.complaint_service import ComplaintRejected, Upload, normalise_code, submit
+from app.complaint_service import (
+    ComplaintRejected,
+    Upload,
+    normalise_code,
+    photo_store,
+    stage,
+    staged_photos,
+    submit,
+    unstage,
+)
 from app.extensions import db, limiter
 from app.i18n import render_message
 from app.input_guard import shown_in_form, take_out_refused
@@ -32,6 +47,8 @@ from app.unit_of_work import unit_of_work
 from barcode_db.areas import area_problem, communes_of, province_names
 from barcode_db.messages import Refusal
 from complaints import queries
+from complaints.evidence import MAX_PHOTOS
+from complaints.filing import PHOTO_REFUSALS
 from complaints.models import Source
 from complaints.operations import NewComplaint, rate_complaint
 from complaints.tracking import format_tracking_code, normalise_tracking_code
@@ -59,11 +76,76 @@ def _set_area_choices(form: ComplaintForm) -> None:
     ]
 
 
-def _form_page(form: ComplaintForm, status: int = 200, error: str | None = None):
+log = logging.getLogger(__name__)
+
+#: The report forms this browser was given (their idempotency keys), newest last. A form's key
+#: is in its address (``?form=``), so the browser's Back and reload come back to the same form:
+#: once sent, it answers with its receipt and files nothing again. Only the browser a form was
+#: given to is shown what is kept for it (its photos, its tracking code).
+FORM_KEYS = "report_forms"
+REMEMBERED_FORMS = 20
+#: Longest side, in pixels, of the pictures of kept photos on the form (shown at half that).
+KEPT_THUMBNAIL = 160
+
+
+def _new_form_key() -> str:
+    key = uuid.uuid4().hex
+    session[FORM_KEYS] = [*session.get(FORM_KEYS, [])[-(REMEMBERED_FORMS - 1) :], key]
+    return key
+
+
+def _given_here(key: str | None) -> bool:
+    """Whether this browser was given the report form ``key``."""
+    return bool(key) and key in session.get(FORM_KEYS, ())
+
+
+@dataclass(frozen=True)
+class KeptPhoto:
+    """A photo kept with the form, as the form lists it."""
+
+    id: int
+    name: str
+    src: str | None  # a small JPEG as a data: URI, None if the file cannot be read
+    width: int
+    height: int
+
+
+def _kept_photos(key: str) -> list[KeptPhoto]:
+    from complaints.exports import thumbnail
+
+    store, kept = photo_store(), []
+    for photo in staged_photos(key):
+        try:
+            data, width, height = thumbnail(
+                store.get(photo.storage_key), (KEPT_THUMBNAIL, KEPT_THUMBNAIL)
+            )
+        except (OSError, ValueError, Image.DecompressionBombError):
+            kept.append(KeptPhoto(photo.id, photo.filename, None, 0, 0))
+            continue
+        src = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+        kept.append(KeptPhoto(photo.id, photo.filename, src, width // 2, height // 2))
+    return kept
+
+
+def _form_page(
+    form: ComplaintForm,
+    status: int = 200,
+    error: str | None = None,
+    photo_problems: list[str] | None = None,
+):
     _set_area_choices(form)
+    key = form.idempotency_key.data or ""
     response = make_response(
         render_template(
-            "public/report.html", form=form, error=error, category_names=CATEGORY_NAMES
+            "public/report.html",
+            form=form,
+            error=error,
+            category_names=CATEGORY_NAMES,
+            kept_photos=_kept_photos(key) if _given_here(key) else [],
+            photo_problems=photo_problems or [],
+            max_photos=MAX_PHOTOS,
+            max_photo_bytes=current_app.config["MAX_PHOTO_BYTES"],
+            max_photo_mb=round(current_app.config["MAX_PHOTO_BYTES"] / (1024 * 1024)),
         ),
         status,
     )
@@ -71,10 +153,29 @@ def _form_page(form: ComplaintForm, status: int = 200, error: str | None = None)
     return response
 
 
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @blueprint.get("/report")
 def report_form():
+    key = request.args.get("form")
+    if not _given_here(key):
+        if key and FORM_KEYS not in session:
+            # An address from elsewhere, or a browser that keeps no cookie (which a redirect
+            # would send round in circles): a new form, here.
+            key = _new_form_key()
+        else:
+            # A new form: its key goes in its address, where Back and reload come back to.
+            args = request.args.to_dict(flat=False)
+            args["form"] = [_new_form_key()]
+            return _no_store(redirect(url_for("public.report_form", **args)))
+    filed = queries.get_by_idempotency_key(db.session, key)
+    if filed is not None:  # Back to a form already sent: its receipt, never a second report
+        return _receipt(filed.tracking_code, already_sent=True)
     form = ComplaintForm(formdata=None)
-    form.idempotency_key.data = uuid.uuid4().hex
+    form.idempotency_key.data = key
     form.code.data = (request.args.get("code") or "")[:64]
     form.brand.data = (request.args.get("brand") or "")[:120]
     form.province.data = request.args.get("province") or ""
@@ -113,17 +214,57 @@ def _report_from(form: ComplaintForm) -> NewComplaint:
     )
 
 
+def _shows_the_form_again() -> bool:
+    """A tap that only updates the form (communes of a province, a photo taken off): no report
+    is sent, none counted."""
+    return "refresh_area" in request.form or "remove_photo" in request.form
+
+
+def _uploads(form: ComplaintForm) -> list[Upload]:
+    limit = current_app.config["MAX_PHOTO_BYTES"] + 1
+    return [
+        Upload(filename=f.filename or "", data=f.read(limit))
+        for f in request.files.getlist(form.photos.name)
+        if f and f.filename
+    ]
+
+
+def _keep_photos(form: ComplaintForm, uploads: list[Upload]) -> list[str]:
+    """Keep the photos sent with a form shown again (prepared and checked as at filing); what
+    to tell about those that were not kept."""
+    key = form.idempotency_key.data or ""
+    if not uploads:
+        return []
+    if not _given_here(key):  # a form this browser was not given: nothing is kept for it
+        return [gettext("Your photos were not kept: attach them again before sending.")]
+    try:
+        problems = stage(uploads, key)
+    except OSError:
+        log.exception("could not keep the photos of report form %s", key[:8])
+        return [gettext("Your photos were not kept: attach them again before sending.")]
+    return [render_message(problem) for problem in problems]
+
+
 @blueprint.post("/report")
-@limiter.limit(
-    complaint_rate_limit, methods=["POST"], exempt_when=lambda: "refresh_area" in request.form
-)
+@limiter.limit(complaint_rate_limit, methods=["POST"], exempt_when=_shows_the_form_again)
 @shown_in_form
 def report_submit():
     form = ComplaintForm()
     _set_area_choices(form)
-    if "refresh_area" in request.form:  # no JavaScript: reload the communes of the province
-        form.commune.data = ""
-        return _form_page(form, 400 if take_out_refused(form) else 200)
+    key = form.idempotency_key.data or ""
+    if _given_here(key):
+        filed = queries.get_by_idempotency_key(db.session, key)
+        if filed is not None:  # sent again (Back, reload, a second tap): the one receipt
+            return redirect(url_for("public.report_done", code=filed.tracking_code), 303)
+    uploads = _uploads(form)
+    if _shows_the_form_again():
+        if "refresh_area" in request.form:  # no JavaScript: reload the communes of the province
+            form.commune.data = ""
+        elif _given_here(key) and re.fullmatch(r"[0-9]{1,9}", request.form["remove_photo"]):
+            unstage(key, int(request.form["remove_photo"]))
+        refused = take_out_refused(form)
+        problems = _keep_photos(form, uploads)
+        return _form_page(form, 400 if refused else 200, photo_problems=problems)
     valid = form.validate_on_submit()
     # A pasted invisible character: taken out and named under its field, the rest kept.
     valid = not take_out_refused(form) and valid
@@ -134,17 +275,18 @@ def report_submit():
         if not field.errors:  # one message a field: "choose a province" already says it
             field.errors = [render_message(area)]
     if not valid:
-        return _form_page(form, 400, gettext("Please correct the marked fields."))
-    limit = current_app.config["MAX_PHOTO_BYTES"] + 1
-    uploads = [
-        Upload(filename=f.filename or "", data=f.read(limit))
-        for f in request.files.getlist(form.photos.name)
-        if f and f.filename
-    ]
+        problems = _keep_photos(form, uploads)
+        return _form_page(form, 400, gettext("Please correct the marked fields."), problems)
+    kept = staged_photos(key) if _given_here(key) else []
     try:
-        filed = submit(_report_from(form), uploads, form.idempotency_key.data)
+        filed = submit(_report_from(form), uploads, key, kept=kept)
     except ComplaintRejected as rejected:
-        return _form_page(form, rejected.status, render_message(rejected.message))
+        problems = _keep_photos(form, uploads)
+        error = render_message(rejected.message)
+        if problems and rejected.message.code in PHOTO_REFUSALS:
+            # Said under the photos, beside those that were kept.
+            error = gettext("Please correct the marked fields.")
+        return _form_page(form, rejected.status, error, problems)
     return redirect(url_for("public.report_done", code=filed.complaint.tracking_code), 303)
 
 
@@ -165,9 +307,7 @@ def _private(response):
     return response
 
 
-@blueprint.get("/report/done/<code>")
-@limiter.limit(tracking_rate_limit)
-def report_done(code: str):
+def _receipt(code: str, *, already_sent: bool = False):
     view = _tracked(code)
     return _private(
         make_response(
@@ -176,9 +316,16 @@ def report_done(code: str):
                 view=view,
                 display_code=format_tracking_code(view.tracking_code),
                 tracking_url=url_for("public.track", code=view.tracking_code, _external=True),
+                already_sent=already_sent,
             )
         )
     )
+
+
+@blueprint.get("/report/done/<code>")
+@limiter.limit(tracking_rate_limit)
+def report_done(code: str):
+    return _receipt(code)
 
 
 @blueprint.get("/track")

@@ -69,7 +69,12 @@ def verify():
         return render_template("public/scan.html", code_form=form, photo_form=PhotoForm()), 400
     result = verify_code(form.code.data or "", claims=_claims(form))
     record_signal_for(result, from_photo=False)
-    return render_template("public/verdict.html", result=result, code_form=form)
+    return render_template(
+        "public/verdict.html",
+        result=result,
+        code_form=form,
+        photo_form=PhotoForm(formdata=None),
+    )
 
 
 @blueprint.post("/verify/photo")
@@ -94,7 +99,13 @@ def verify_photo_upload():
             photo_error=render_message(rejected.message),
         ), status
     code_form, hints = _recheck_form(result, form)
-    return render_template("public/verdict.html", result=result, code_form=code_form, hints=hints)
+    return render_template(
+        "public/verdict.html",
+        result=result,
+        code_form=code_form,
+        hints=hints,
+        photo_form=PhotoForm(formdata=None),
+    )
 
 
 def _recheck_form(result: Verification, typed: PhotoForm) -> tuple[CodeForm, dict[str, str]]:

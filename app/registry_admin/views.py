@@ -47,6 +47,7 @@ from app.registry_admin.forms import (
 from app.unit_of_work import transactional, unit_of_work
 from barcode_db import admin
 from barcode_db.areas import provinces
+from barcode_db.gtin import printed_gtin
 from barcode_db.importer import ImportReport
 from barcode_db.messages import N_, Refusal
 from barcode_db.models import (
@@ -60,7 +61,7 @@ from barcode_db.models import (
 )
 from barcode_db.registry_files import MAX_UPLOAD_BYTES, RECORD_KINDS, RowError, read_upload
 from barcode_db.textkey import LIKE_ESCAPE, like_pattern, match_key, search_key
-from complaints.queries import read_id
+from complaints.queries import fetch_people, read_id
 
 PER_PAGE = 50
 #: The request bodies of the import: the file and its multipart envelope; the file again as
@@ -137,7 +138,6 @@ def registry_admin_globals() -> dict[str, Any]:
         "registry_entity_names": ENTITY_NAMES,
         "registry_action_names": ACTION_NAMES,
         "registry_field_names": FIELD_NAMES,
-        "display_gtin": display_gtin,
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
     }
 
@@ -199,11 +199,6 @@ def _problems_on(form: Any, refusal: Refusal) -> str | None:
         else:
             elsewhere.append(render_message(message))
     return " ".join(elsewhere) or None
-
-
-def display_gtin(gtin14: str) -> str:
-    """A stored GTIN-14 as printed under the barcode: 13 digits when it has a leading zero."""
-    return gtin14[1:] if gtin14.startswith("0") else gtin14
 
 
 def _get_or_404(model: type[Any], item_id: int) -> Any:
@@ -359,11 +354,13 @@ def _company_page(
             .order_by(Product.gtin)
         )
     )
+    history = admin.company_history(db.session, company)
     return render_template(
         "registry_admin/company.html",
         company=company,
         products=products,
-        history=admin.company_history(db.session, company),
+        history=history,
+        people=fetch_people(db.session, [event.actor for event in history]),
         prefix_form=forms.get("prefix") or PrefixForm(formdata=None, prefix="prefix"),
         brand_form=forms.get("brand") or BrandForm(formdata=None, prefix="brand"),
         product_form=product_form,
@@ -529,7 +526,7 @@ def product_edit(product_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form = ProductForm(
             formdata=None,
-            gtin=display_gtin(product.gtin),
+            gtin=printed_gtin(product.gtin),
             name=product.name,
             brand_id=str(product.brand_id or ""),
         )
@@ -630,17 +627,20 @@ for _kind in STATE_MODELS:
 def _import_page(
     *, error: str | None = None, status: int = 200, form: ImportForm | None = None
 ) -> ResponseReturnValue:
-    events = db.session.scalars(
-        sa.select(RegistryEvent)
-        .where(RegistryEvent.action == RegistryAction.IMPORT)
-        .order_by(RegistryEvent.id.desc())
-        .limit(10)
+    events = list(
+        db.session.scalars(
+            sa.select(RegistryEvent)
+            .where(RegistryEvent.action == RegistryAction.IMPORT)
+            .order_by(RegistryEvent.id.desc())
+            .limit(10)
+        )
     )
     return render_template(
         "registry_admin/import.html",
         form=form or ImportForm(formdata=None),
         error=error,
-        imports=list(events),
+        imports=events,
+        people=fetch_people(db.session, [event.actor for event in events]),
         kinds=RECORD_KINDS,
     ), status
 

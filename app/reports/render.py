@@ -15,13 +15,14 @@ from typing import Any
 
 import xlsxwriter
 from flask import current_app, render_template
-from flask_babel import format_date, format_datetime, format_decimal, gettext
+from flask_babel import format_decimal, gettext
 
+from app import i18n
 from app.clock import LOCAL_TZ
 from app.reports import charts
 from barcode_db.areas import commune, province_names
+from barcode_db.gtin import printed_gtin
 from barcode_db.messages import N_
-from barcode_db.verdict import LEVEL_TITLES, Level
 from complaints.reports import (
     HEADLINE_NAMES,
     OUTCOME_NAMES,
@@ -89,14 +90,13 @@ def change(value: int | float | None) -> str:
 
 
 def day(value: dt.date | dt.datetime | None) -> str:
-    """A day as dd/MM/yyyy; datetimes in local time."""
-    if value is None:
-        return NO_VALUE
-    return format_date(value, "dd/MM/yyyy")
+    """A day as dd/mm/yyyy (the pages' ``day`` filter); datetimes in local time."""
+    return NO_VALUE if value is None else i18n.day(value)
 
 
 def moment(value: dt.datetime | None) -> str:
-    return NO_VALUE if value is None else format_datetime(value, "dd/MM/yyyy HH:mm")
+    """dd/mm/yyyy hh:mm in local time (the pages' ``moment`` filter)."""
+    return NO_VALUE if value is None else i18n.moment(value)
 
 
 def period_title(period: Period) -> str:
@@ -110,10 +110,7 @@ def period_title(period: Period) -> str:
 
 def level_name(level: str) -> str:
     """A verdict level in words, or as stored when the verdict does not know it."""
-    try:
-        return gettext(LEVEL_TITLES[Level(level)])
-    except ValueError:
-        return level
+    return i18n.level_words(level)
 
 
 def area_names(report: Report) -> tuple[str, str]:
@@ -378,7 +375,11 @@ def render_xlsx(report: Report, images: dict[str, bytes] | None = None) -> bytes
     book.sheet(
         gettext("Top products"),
         [gettext("Rank"), gettext("Barcode (GTIN)"), gettext("Product"), complaints],
-        [[i, t.key, t.label, t.count] for i, t in enumerate(report.top_gtins, start=1)],
+        # As printed on the pack, written as text (the leading zero of a UPC-A stays).
+        [
+            [i, printed_gtin(t.key), t.label, t.count]
+            for i, t in enumerate(report.top_gtins, start=1)
+        ],
         [8, 18, 44, 12],
     )
     book.sheet(

@@ -27,11 +27,20 @@ from app.unit_of_work import unit_of_work
 from barcode_db.areas import commune, communes_of, province_names
 from barcode_db.messages import N_, Message, Refusal
 from barcode_db.textkey import search_key
+from barcode_db.verdict import Level
 from complaints import queries
 from complaints.accounts import ROLE_NAMES, Role, User
 from complaints.api_tokens import issue_api_token, revoke_api_token
 from complaints.deadlines import deadline_for, deadline_state
-from complaints.models import ApiToken, Complaint, ComplaintEvent, Evidence
+from complaints.duplicates import SHOP_WINDOW, likeness
+from complaints.models import (
+    SOURCE_NAMES,
+    ApiToken,
+    Complaint,
+    ComplaintEvent,
+    EventKind,
+    Evidence,
+)
 from complaints.permissions import (
     Permission,
     allows,
@@ -49,7 +58,7 @@ from complaints.signals import (
     summarise_signals,
 )
 from complaints.snapshot import snapshot_messages
-from complaints.tracking import normalise_tracking_code
+from complaints.tracking import format_tracking_code, normalise_tracking_code
 from complaints.triage import (
     TriageRefused,
     add_note,
@@ -77,6 +86,7 @@ def staff_globals():
         "role_names": ROLE_NAMES,
         "status_names": STATUS_NAMES,
         "category_names": CATEGORY_NAMES,
+        "source_names": SOURCE_NAMES,
         "may": _may,
     }
 
@@ -163,17 +173,7 @@ def queue():
         next_url=url_for("staff.queue", **next_args) if page.next_cursor else None,
         statuses=list(Status),
         categories=list(Category),
-        levels=[
-            "REPORTED",
-            "MISMATCH",
-            "LOOKALIKE",
-            "INVALID",
-            "UNKNOWN",
-            "NOT_A_PRODUCT_ID",
-            "FOREIGN",
-            "VIETNAMESE",
-            "TRUSTED",
-        ],
+        levels=[level.value for level in reversed(Level)],  # the most serious first
         move_targets=[s for s in Status if s is not Status.DUPLICATE],
     )
 
@@ -233,9 +233,13 @@ def _detail(
             note_form=NoteForm(formdata=None),
             assign_form=assign_form,
             merge_form=MergeForm(formdata=None),
-            candidates=queries.fetch_duplicate_candidates(db.session, user, complaint)
+            candidates=[
+                (other, likeness(complaint, other))
+                for other in queries.fetch_duplicate_candidates(db.session, user, complaint)
+            ]
             if complaint.status.is_open
             else [],
+            likeness_window_days=SHOP_WINDOW.days,
             deadline=state,
             band=band_for(complaint.priority),
             error=error,
@@ -256,6 +260,11 @@ def _detail(
             else [],
             public_status=PUBLIC_STATUS,
             response_templates=templates,
+            people=queries.fetch_people(
+                db.session,
+                [e.actor for e in events if e.actor]
+                + [e.note for e in events if e.kind is EventKind.ASSIGNED and e.note],
+            ),
         ),
         status,
     )
@@ -466,7 +475,10 @@ def bulk():
                         )
                     done += 1
                 except TriageRefused as error:
-                    refused.append(f"{complaint.tracking_code}: {render_message(error.message)}")
+                    refused.append(
+                        f"{format_tracking_code(complaint.tracking_code)}: "
+                        f"{render_message(error.message)}"
+                    )
     except Refusal as refusal:
         return _refused_page(refusal, back)
     flash(gettext("%(count)s complaint(s) changed.", count=done), "success")
@@ -495,9 +507,12 @@ def photo(evidence_id: int):
 @blueprint.get("/duplicates")
 @permission_required(Permission.TRIAGE)
 def duplicates():
-    clusters = queries.fetch_duplicate_clusters(db.session, current_user)  # type: ignore[arg-type]
+    groups = queries.fetch_duplicate_groups(db.session, current_user)  # type: ignore[arg-type]
     return render_template(
-        "staff/duplicates.html", clusters=clusters, merge_form=MergeForm(formdata=None)
+        "staff/duplicates.html",
+        groups=groups,
+        likeness_window_days=SHOP_WINDOW.days,
+        merge_form=MergeForm(formdata=None),
     )
 
 
@@ -505,9 +520,14 @@ def duplicates():
 @permission_required(Permission.TRIAGE)
 def signals():
     days = read_query(DaysQuery)["days"]
-    spots = queries.fetch_hot_spots(db.session, now=utc_now(), window=dt.timedelta(days=days))
+    window = dt.timedelta(days=days)
+    spots = queries.fetch_hot_spots(db.session, now=utc_now(), window=window)
     return render_template(
-        "staff/signals.html", spots=spots, days=days, form=NoteForm(formdata=None)
+        "staff/signals.html",
+        spots=spots,
+        codeless=queries.fetch_codeless_scans(db.session),
+        days=days,
+        form=NoteForm(formdata=None),
     )
 
 

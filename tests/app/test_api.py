@@ -21,6 +21,7 @@ def test_verify_get_answers_the_documented_shape(client, sample_registry) -> Non
     assert body["gs1"] == {
         "prefix": "893",
         "organisation": "GS1 Vietnam",
+        "description": "GS1 Vietnam",
         "country_code": "VN",
         "country_name": "Vietnam",
         "kind": "country",

@@ -158,7 +158,7 @@ def test_a_complaint_with_photos_waits_for_a_slot_and_one_without_does_not(
 
 
 def test_the_report_form_with_a_photo_is_told_to_try_again(client, one_slot) -> None:
-    html = client.get("/report?lang=en").get_data(as_text=True)
+    html = client.get("/report?lang=en", follow_redirects=True).get_data(as_text=True)
     fields = {
         "csrf_token": hidden_value(html, "csrf_token"),
         "idempotency_key": hidden_value(html, "idempotency_key"),

@@ -137,8 +137,11 @@ def test_a_new_company_prefix_and_brand_make_the_verdict_trusted_at_once(staff, 
     assert post(staff, f"{BASE}/prefixes/{prefix_id}/restore").status_code == 303
     assert verdict_title(staff, GTIN) == "Trusted Vietnamese goods"
 
+    page = staff.get(f"{BASE}/companies/{company_id}?lang=en").get_data(as_text=True)
     history = text_of(staff.get(f"{BASE}/companies/{company_id}?lang=en"))
-    assert "staff1" in history and "Prefix" in history and "retired" in history
+    # Who, by name (the username on hover).
+    assert '<span class="person" title="staff1">Cán bộ</span>' in page
+    assert "Prefix" in history and "retired" in history
     assert count(db_session, RegistryEvent) == 5
 
 
@@ -351,7 +354,8 @@ def test_csv_preview_writes_nothing_then_confirm_imports_everything(staff, db_se
     # The same file again updates nothing and creates nothing.
     again = upload(staff, GOOD_CSV.encode("utf-8"), "danh sach.csv")
     assert counts_row(again.get_data(as_text=True), "company") == (0, 0)
-    assert "staff1" in text_of(staff.get(f"{BASE}/import"))  # the import is listed
+    listed = staff.get(f"{BASE}/import").get_data(as_text=True)
+    assert '<span class="person" title="staff1">Cán bộ</span>' in listed  # the import is listed
 
 
 def workbook_bytes() -> bytes:

@@ -172,7 +172,9 @@ def test_workbook_has_a_sheet_per_section_with_the_counts(
     assert times["close"][1:] == (6, 12.5, 25.0)
     assert times["overdue"][1] == 3
     top_products = book.worksheets[5]
-    assert [c.value for c in top_products[2]] == [1, "08930000000011", "Sữa tươi TH", 3]
+    # The barcode as printed on the pack (13 digits, not the stored 14), as a text cell.
+    assert [c.value for c in top_products[2]] == [1, "8930000000011", "Sữa tươi TH", 3]
+    assert top_products.cell(row=2, column=2).data_type == "s"
     assert all(c.font.bold for c in top_products[1])  # the header row
     assert top_products.column_dimensions["C"].width > 40
     assert [c.value for c in book.worksheets[7][2]] == [1, "Cửa hàng Bình Minh", 3]

@@ -51,7 +51,8 @@ class World:
     token: ApiToken
 
     def csrf(self) -> str:
-        return hidden_value(self.client.get("/report").get_data(as_text=True), "csrf_token")
+        page = self.client.get("/report", follow_redirects=True).get_data(as_text=True)
+        return hidden_value(page, "csrf_token")
 
     def post(self, url: str, **data: object):
         return self.client.post(

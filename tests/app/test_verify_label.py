@@ -116,7 +116,7 @@ def test_imported_goods_without_a_vietnamese_sub_label_are_flagged(client) -> No
     hinted = html.split('id="report-hinted" href="')[1].split('"')[0]
     assert "category=unlabelled" in hinted
     # The report form opens with that category chosen.
-    form = client.get(hinted.replace("&amp;", "&")).get_data(as_text=True)
+    form = client.get(hinted.replace("&amp;", "&"), follow_redirects=True).get_data(as_text=True)
     assert re.search(
         r'<input[^>]*checked[^>]*value="unlabelled"|value="unlabelled"[^>]*checked', form
     )

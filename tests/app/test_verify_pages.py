@@ -86,7 +86,7 @@ def test_malformed_numbers_are_explained(client, code, says) -> None:
 
 def test_upc_a_starting_893_is_not_vietnamese(client) -> None:
     text = text_of(client.get("/verify?code=893869000423&lang=en"))
-    assert "GS1 US" in text
+    assert "licensed by GS1 United States" in text
     assert "Barcode licensed abroad" in text
 
 

@@ -179,7 +179,9 @@ def test_csv_starts_with_a_bom_and_round_trips_vietnamese() -> None:
     first = dict(zip([c.key for c in EXPORT_COLUMNS], parsed[1], strict=True))
     assert first["description"] == DESCRIPTION  # quotes, commas, a newline and diacritics
     assert first["store_name"] == "Tạp hóa Bà Tư"
-    assert first["gtin"] == "08934673000011"
+    assert first["gtin"] == "8934673000011"  # as printed on the pack, not padded to 14 digits
+    assert first["verdict_level"] == "Suspected counterfeit: brand and barcode do not match"
+    assert first["verdict_code"] == "MISMATCH"  # the code, for machines, beside the words
     assert first["price_vnd"] == "45000"
     assert first["commune"] == "" and first["closed_at"] == ""
     assert parsed[2][0] == "7"
@@ -259,17 +261,18 @@ def test_xlsx_opens_with_a_bold_filtered_frozen_header(tmp_path: Path) -> None:
     assert [c.value for c in sheet[1]] == [c.header for c in EXPORT_COLUMNS]
     assert all(c.font.b for c in sheet[1])
     assert not sheet["A2"].font.b
-    assert sheet.auto_filter.ref == "A1:U251"
+    assert sheet.auto_filter.ref == "A1:V251"
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["A"].width == pytest.approx(10, abs=1)
-    assert sheet.column_dimensions["Q"].width == pytest.approx(60, abs=1)
+    assert sheet.column_dimensions["R"].width == pytest.approx(60, abs=1)
 
     keys = [c.key for c in EXPORT_COLUMNS]
     row = {k: sheet.cell(row=2, column=i + 1).value for i, k in enumerate(keys)}
     assert row["case_number"] == 1
     assert row["description"] == DESCRIPTION
     assert row["store_name"] == "Tạp hóa Bà Tư"
-    assert row["gtin"] == "08934673000011"  # text: the leading zero stays
+    assert row["gtin"] == "8934673000011"  # as printed on the pack
+    assert sheet.cell(row=2, column=keys.index("gtin") + 1).data_type == "s"  # text
     assert row["created_at"] == "2026-11-04 00:30"  # dates as text
     assert row["price_vnd"] == 45000 and row["quantity"] == 2
     assert row["commune"] is None
@@ -286,8 +289,8 @@ def test_xlsx_with_personal_columns_and_no_rows(tmp_path: Path) -> None:
     assert write_xlsx([], header, buffer, sheet_name="Vụ việc", tmpdir=tmp_path) == 0
     sheet = openpyxl.load_workbook(buffer)["Vụ việc"]
     assert sheet.max_row == 1
-    assert sheet.auto_filter.ref == "A1:X1"
-    assert sheet["X1"].value == "Reporter's e-mail"
+    assert sheet.auto_filter.ref == "A1:Y1"
+    assert sheet["Y1"].value == "Reporter's e-mail"
 
 
 # --- PDF case files -------------------------------------------------------------------------------
@@ -448,9 +451,9 @@ def test_a_case_file_holds_facts_photos_verdict_and_the_whole_timeline(case_comp
         ("Status changed", "qltt1", True),
     ]
     assert case.timeline[2].from_status == "Referred" and case.timeline[2].to_status == "Confirmed"
-    assert case.timeline[1].time == "2026-11-05 10:00"
+    assert case.timeline[1].time == "05/11/2026 10:00"  # for people: day first, local time
     assert case.contact == ()
-    assert case.generated_at == "2026-11-30 08:00"
+    assert case.generated_at == "30/11/2026 08:00"
 
     with_contact = case_file_of(complaint, store, include_personal=True)
     assert [(f.key, f.value) for f in with_contact.contact] == [

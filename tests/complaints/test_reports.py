@@ -467,7 +467,7 @@ def test_confirmed_counterfeit_cases_are_listed(db_session, seeded) -> None:
         c["C3"].id,  # imitation counts; C4 (poor quality) does not
     ]
     first = report.confirmed_counterfeit[0]
-    assert first.product == f"Sữa tươi TH · Vinamilk · {G1}"
+    assert first.product == f"Sữa tươi TH · Vinamilk · {G1[1:]}"  # the GTIN-13 of the pack
     assert first.store_name == "Tạp hóa Minh Anh"
     assert first.created_at == utc(2026, 6, 30, 17, 30)
     assert first.closed_at == utc(2026, 7, 10, 17, 30)

@@ -47,7 +47,8 @@ def test_an_administrator_without_a_province_is_asked(db_session, make_user) -> 
     assert complaint.source is Source.SIGNALS and complaint.gtin == GTIN
     assert complaint.category is Category.COUNTERFEIT
     assert complaint.description == (
-        "Opened from 2 anonymous scan signals (last verdict: MISMATCH)."
+        "Opened from 2 anonymous scan signals (last verdict: Suspected counterfeit: brand and "
+        "barcode do not match)."
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
+from complaints.tracking import format_tracking_code
 from tests.support.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +43,7 @@ def test_inspector_filters_and_downloads(
         sauce_link = page.locator(f"#cases a[href$='/staff/complaints/{sauce.id}']")
         expect(milk_link).to_have_text(f"#{milk.id}")
         expect(page.locator("#cases")).not_to_contain_text(milk.tracking_code)
+        expect(page.locator("#cases")).not_to_contain_text(format_tracking_code(milk.tracking_code))
         page.select_option("#i-category", "counterfeit")
         page.click("#i-apply")
         expect(milk_link).to_be_visible()

@@ -15,16 +15,18 @@
   var script = document.currentScript;
   var section = document.getElementById("camera-section");
   // Chosen photos are named beside their buttons; nothing is sent until "Check the photos", so
-  // the shopper can add the front and the back first.
-  Array.prototype.forEach.call(document.querySelectorAll("#photo-form input[type=file]"), function (input) {
-    var shown = document.getElementById(input.id + "-name");
-    input.addEventListener("change", function () {
-      if (shown) { shown.textContent = input.files && input.files.length ? input.files[0].name : ""; }
+  // the shopper can add the front and the back first. (Every photo form: the scan page's, and
+  // the verdict page's "take another photo".)
+  Array.prototype.forEach.call(document.querySelectorAll("form.photo-form"), function (photoForm) {
+    Array.prototype.forEach.call(photoForm.querySelectorAll("input[type=file]"), function (input) {
+      var shown = document.getElementById(input.id + "-name");
+      input.addEventListener("change", function () {
+        if (shown) { shown.textContent = input.files && input.files.length ? input.files[0].name : ""; }
+      });
     });
+    // The names are shown here, so the browser's own "Choose File / No file chosen" can go.
+    photoForm.classList.add("enhanced");
   });
-  // The names are shown here, so the browser's own "Choose File / No file chosen" can go.
-  var photoForm = document.getElementById("photo-form");
-  if (photoForm) { photoForm.classList.add("enhanced"); }
 
   function validCheckDigit(code) {
     if (!/^\d{8}$|^\d{12,14}$/.test(code)) { return false; }
@@ -223,18 +225,34 @@
       }).catch(function () { timer = setTimeout(tick, 300); });
     }
 
+    // "Point the camera at the barcode…": said again at every start.
+    var pointAt = status.textContent;
+
+    /* No camera, permission refused, or the camera busy elsewhere: no empty video box. The
+       message takes its place, and "Start the camera" stays to try again. */
+    function cameraFailed() {
+      stop();
+      box.hidden = false; video.hidden = true; stopButton.hidden = true;
+      status.textContent = message("msgDenied");
+      status.classList.add("error");
+    }
+
     startButton.addEventListener("click", function () {
+      status.classList.remove("error");
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
         .then(function (s) {
-          stream = s; video.srcObject = s; box.hidden = false; startButton.hidden = true;
+          stream = s; video.srcObject = s; startButton.hidden = true;
           readPanel.hidden = true; last = null; accepted = null; serverTries = 0;
           return video.play();
         })
         .then(function () {
+          // The video is shown once it plays, never before: no black box while nothing comes.
+          status.textContent = pointAt;
+          box.hidden = false; video.hidden = false; stopButton.hidden = false;
           tick();
           if (rateLimited) { status.textContent = message("msgServerBusy"); } else { askServerLater(); }
         })
-        .catch(function () { status.textContent = message("msgDenied"); box.hidden = false; });
+        .catch(cameraFailed);
     });
     stopButton.addEventListener("click", stop);
   }
