@@ -346,7 +346,10 @@ def track(code: str):
     normalised = normalise_tracking_code(code)
     view = queries.get_public_view(db.session, normalised) if normalised else None
     if view is None:  # a mistyped code: say so, with the box to type it again
-        form = TrackForm(formdata=None, code=code[:20])
+        # The code as the receipt prints it (the address holds it without its hyphen).
+        form = TrackForm(
+            formdata=None, code=format_tracking_code(normalised) if normalised else code[:20]
+        )
         form.code.errors = [
             gettext(
                 "No report has the code %(code)s. Check it against your receipt and type it again.",
