@@ -221,9 +221,17 @@ class CompanyFields:
     address: str = ""
     province_code: str = ""
     website: str = ""
+    made_in: str = ""
+    owner_group: str = ""
+    owner_country: str = ""
+    source: str = ""
+    checked_on: dt.date | str | None = None
 
 
-_COMPANY_AUDITED = ("code", "name", "tax_code", "address", "province_code", "website")
+_COMPANY_AUDITED = (
+    "code", "name", "tax_code", "address", "province_code", "website", "made_in", "owner_group",
+    "owner_country", "source", "checked_on",
+)  # fmt: skip
 
 
 def _company_values(
@@ -237,6 +245,11 @@ def _company_values(
             address=fields.address,
             province_code=fields.province_code,
             website=fields.website,
+            made_in=fields.made_in,
+            owner_group=fields.owner_group,
+            owner_country=fields.owner_country,
+            source=fields.source,
+            checked_on=fields.checked_on,
         )
     )
     others = sa.select(Company)
@@ -355,10 +368,16 @@ def _check_brand_key_free(
 
 
 def add_brand(
-    session: Session, company: Company, name: str, *, actor: str, now: dt.datetime
+    session: Session,
+    company: Company,
+    name: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    category: str | None = None,
 ) -> Brand:
     """Add a brand to a company; names are unique within a company by their match key."""
-    values = _accepted(clean_brand(name))
+    values = _accepted(clean_brand(name, category))
     _check_brand_key_free(session, company, values["name_key"])
     brand = Brand(company_id=company.id, **values)
     session.add(brand)
@@ -370,18 +389,29 @@ def add_brand(
         action=RegistryAction.CREATE,
         entity=RegistryEntity.BRAND,
         entity_id=brand.id,
-        changes={"name": [None, brand.name], "company": [None, company.code]},
+        changes={
+            "name": [None, brand.name],
+            "company": [None, company.code],
+            **({"category": [None, brand.category]} if brand.category else {}),
+        },
     )
     return brand
 
 
 def rename_brand(
-    session: Session, brand: Brand, name: str, *, actor: str, now: dt.datetime
+    session: Session,
+    brand: Brand,
+    name: str,
+    *,
+    actor: str,
+    now: dt.datetime,
+    category: str | None = None,
 ) -> RegistryEvent | None:
-    """Rename a brand, keeping its key and its certifications' subject key in step."""
-    values = _accepted(clean_brand(name))
+    """Rename a brand (and set its category), keeping its key and its certifications' subject
+    key in step."""
+    values = _accepted(clean_brand(name, category))
     _check_brand_key_free(session, brand.company, values["name_key"], brand=brand)
-    changes = _assign(brand, values, ("name",))
+    changes = _assign(brand, values, ("name", "category"))
     if not changes:
         return None
     session.execute(
@@ -418,15 +448,16 @@ class ProductFields:
     gtin: str
     name: str
     brand_id: int | None = None
+    category: str | None = None
 
 
-_PRODUCT_AUDITED = ("gtin", "name", "brand_id")
+_PRODUCT_AUDITED = ("gtin", "name", "brand_id", "category")
 
 
 def _product_values(
     session: Session, company: Company, fields: ProductFields, product: Product | None
 ) -> dict[str, Any]:
-    values = _accepted(clean_product(gtin=fields.gtin, name=fields.name))
+    values = _accepted(clean_product(gtin=fields.gtin, name=fields.name, category=fields.category))
     brand = _brand_of(session, company, fields.brand_id)
     if (
         brand is not None

@@ -40,7 +40,14 @@ from barcode_db.gtin import parse_code
 from barcode_db.messages import N_, Message
 from barcode_db.models import Brand, Certification, Company, CompanyPrefix, Product
 from barcode_db.registry import bump_registry_version
-from barcode_db.registry_files import COLUMNS, MAX_ROWS, RECORD_KINDS, RowError, read_rows
+from barcode_db.registry_files import (
+    COLUMNS,
+    MAX_ROWS,
+    OPTIONAL_COLUMNS,
+    RECORD_KINDS,
+    RowError,
+    read_rows,
+)
 from barcode_db.registry_rules import (
     NO_COMPANY_CODE,
     Cleaned,
@@ -143,6 +150,11 @@ def _cleaned(
     return None
 
 
+def _given(row: Mapping[str, str], values: dict[str, Any]) -> dict[str, Any]:
+    """The values of a row without those of optional columns the list does not have."""
+    return {k: v for k, v in values.items() if k not in OPTIONAL_COLUMNS or k in row}
+
+
 def _validate(session: Session, rows: list[dict[str, str]]) -> tuple[_Plan, list[RowError]]:
     errors: list[RowError] = []
     plan = _Plan()
@@ -168,9 +180,13 @@ def _validate(session: Session, rows: list[dict[str, str]]) -> tuple[_Plan, list
         elif kind == "prefix":
             _plan_prefix(row, plan, errors)
         elif kind == "brand":
-            values = _cleaned(errors, row, kind, clean_brand(row.get("brand", "")))
+            values = _cleaned(
+                errors, row, kind, clean_brand(row.get("brand", ""), row.get("category"))
+            )
             if values is not None:
-                plan.brands[(code, values["name_key"])] = _Entry(_line(row), row, values)
+                plan.brands[(code, values["name_key"])] = _Entry(
+                    _line(row), row, _given(row, values)
+                )
         elif kind == "product":
             _plan_product(row, plan, errors)
         else:
@@ -189,10 +205,16 @@ def _plan_company(row: dict[str, str], plan: _Plan, errors: list[RowError]) -> N
         address=row.get("address", ""),
         province_code=row.get("province_code", ""),
         website=row.get("website", ""),
+        made_in=row.get("made_in", ""),
+        owner_group=row.get("owner_group", ""),
+        owner_country=row.get("owner_country", ""),
+        source=row.get("source", ""),
+        checked_on=row.get("checked_on", ""),
     )
     values = _cleaned(errors, row, "company", cleaned)
     if values is None:
         return
+    values = _given(row, values)
     code = values["code"]
     if code in plan.companies:
         _error(
@@ -234,10 +256,13 @@ def _plan_prefix(row: dict[str, str], plan: _Plan, errors: list[RowError]) -> No
 
 
 def _plan_product(row: dict[str, str], plan: _Plan, errors: list[RowError]) -> None:
-    cleaned = clean_product(gtin=row.get("gtin", ""), name=row.get("name", ""))
+    cleaned = clean_product(
+        gtin=row.get("gtin", ""), name=row.get("name", ""), category=row.get("category")
+    )
     values = _cleaned(errors, row, "product", cleaned)
     if values is None:
         return
+    values = _given(row, values)
     if values["gtin"] in plan.products:
         _error(
             errors,

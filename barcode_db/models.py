@@ -70,6 +70,15 @@ class Company(TimestampMixin, Base):
     address: Mapped[str] = mapped_column(sa.String(500), default="")
     province_code: Mapped[str | None] = mapped_column(sa.String(3))
     website: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Where its goods are made, as the association checked it ("Bình Dương; Nghệ An").
+    made_in: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    #: The group the company belongs to, if any ("Masan Group"), and that group's country (ISO
+    #: 3166 alpha-2): a company registered in Vietnam may be a foreign group's subsidiary.
+    owner_group: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    owner_country: Mapped[str | None] = mapped_column(sa.String(2))
+    #: Where the facts above were checked (a register, the company's filing), and when.
+    source: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    checked_on: Mapped[dt.date | None]
     #: Marks rows of the bundled sample registry, shown as such on every page.
     is_sample: Mapped[bool] = mapped_column(default=False)
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -104,6 +113,8 @@ class Brand(TimestampMixin, Base):
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     name_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    #: The brand's usual category (barcode_db.categories): its products' when they name none.
+    category: Mapped[str | None] = mapped_column(sa.String(40))
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship(back_populates="brands")
@@ -118,6 +129,8 @@ class Product(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(300))
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), index=True)
     brand_id: Mapped[int | None] = mapped_column(sa.ForeignKey("brand.id"), index=True)
+    #: Its category (barcode_db.categories); None: its brand's, if the brand has one.
+    category: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     company: Mapped[Company] = relationship()

@@ -65,6 +65,12 @@ class CompanyFact:
     brands: tuple[str, ...]
     certifications: tuple[CertificationFact, ...]
     is_sample: bool
+    #: What the association checked about the company (issue 14), "" / None when not known.
+    made_in: str = ""
+    owner_group: str = ""
+    owner_country: str | None = None
+    source: str = ""
+    checked_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,8 @@ class ProductFact:
     name: str
     brand: str | None
     company_id: int
+    #: Its category code (barcode_db.categories): its own, else its brand's; None if neither.
+    category: str | None = None
 
 
 @dataclass
@@ -89,6 +97,8 @@ class RegistrySnapshot:
     company_keys: dict[str, int] = field(default_factory=dict)
     #: The same keys by their number of spaces (a name is compared with names as long).
     company_keys_by_words: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: Products by category code (their own, else their brand's).
+    by_category: dict[str, tuple[ProductFact, ...]] = field(default_factory=dict)
 
     def owner_of(self, gtin14: str) -> tuple[CompanyFact, str] | None:
         """The company holding the longest registered company prefix of a GTIN, with that prefix."""
@@ -101,6 +111,9 @@ class RegistrySnapshot:
 
     def product(self, gtin14: str) -> ProductFact | None:
         return self.products.get(gtin14)
+
+    def products_in(self, category: str) -> tuple[ProductFact, ...]:
+        return self.by_category.get(category, ())
 
     def company(self, company_id: int) -> CompanyFact:
         return self.companies[company_id]
@@ -148,6 +161,11 @@ def build_snapshot(
     by_id = {c.id: c for c in companies}
     entries = tuple(brand_entries)
     keys = {key: c.id for c in by_id.values() if (key := company_key(c.name))}
+    products = tuple(products)
+    by_category: dict[str, list[ProductFact]] = {}
+    for product in products:
+        if product.category:
+            by_category.setdefault(product.category, []).append(product)
     return RegistrySnapshot(
         version=version,
         companies=by_id,
@@ -160,6 +178,7 @@ def build_snapshot(
             words: tuple(k for k in keys if k.count(" ") == words)
             for words in {k.count(" ") for k in keys}
         },
+        by_category={code: tuple(found) for code, found in by_category.items()},
     )
 
 
@@ -212,10 +231,12 @@ def load_snapshot(session: Session) -> RegistrySnapshot:
     facts = []
     entries = []
     brand_names: dict[int, str] = {}
+    brand_categories: dict[int, str | None] = {}
     for company in companies:
         active_brands = [b for b in company.brands if b.retired_at is None]
         for brand in active_brands:
             brand_names[brand.id] = brand.name
+            brand_categories[brand.id] = brand.category
             entries.append(BrandEntry(brand_id=brand.id, name=brand.name, company_id=company.id))
         facts.append(
             CompanyFact(
@@ -240,6 +261,11 @@ def load_snapshot(session: Session) -> RegistrySnapshot:
                     for c in company.certifications
                 ),
                 is_sample=company.is_sample,
+                made_in=company.made_in,
+                owner_group=company.owner_group,
+                owner_country=company.owner_country,
+                source=company.source,
+                checked_on=company.checked_on,
             )
         )
     active_ids = {c.id for c in facts}
@@ -249,11 +275,12 @@ def load_snapshot(session: Session) -> RegistrySnapshot:
             name=name,
             brand=brand_names.get(brand_id) if brand_id else None,
             company_id=company_id,
+            category=category or (brand_categories.get(brand_id) if brand_id else None),
         )
-        for gtin, name, brand_id, company_id in session.execute(
-            sa.select(Product.gtin, Product.name, Product.brand_id, Product.company_id).where(
-                Product.retired_at.is_(None)
-            )
+        for gtin, name, brand_id, company_id, category in session.execute(
+            sa.select(
+                Product.gtin, Product.name, Product.brand_id, Product.company_id, Product.category
+            ).where(Product.retired_at.is_(None))
         )
         if company_id in active_ids
     ]

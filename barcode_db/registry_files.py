@@ -37,7 +37,17 @@ COLUMNS = (
     "stars",
     "valid_until",
     "evidence_ref",
+    # The catalogue (issue 14): optional, a file without them leaves what is stored as it is.
+    "category",
+    "made_in",
+    "owner_group",
+    "owner_country",
+    "source",
+    "checked_on",
 )
+#: Columns a list may leave out: a row then keeps the stored value of each (older lists, and
+#: lists of associations that do not keep these facts, change nothing of them).
+OPTIONAL_COLUMNS = ("category", "made_in", "owner_group", "owner_country", "source", "checked_on")
 RECORD_KINDS = ("company", "prefix", "brand", "product", "certification")
 REQUIRED_COLUMNS = ("record", "company_code")
 #: More rows than this is not a registry list but a mistake (or an attack on memory).

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import sqlalchemy as sa
+from babel import Locale
 
 from barcode_db.areas import normalise_province_code, provinces
+from barcode_db.categories import CODES as CATEGORY_CODES
+from barcode_db.categories import category
 from barcode_db.gtin import parse_code
 from barcode_db.messages import N_, Message
 from barcode_db.models import (
@@ -44,12 +47,29 @@ def _length(model: type[Any], column: str) -> int:
     return length
 
 
+#: Two-letter country codes (CLDR's territories; its numeric regions like "001" are not countries).
+_TERRITORIES = frozenset(
+    str(code)
+    for code in Locale.parse("en").territories
+    if isinstance(code, str) and len(code) == 2 and code.isalpha()
+)
+
 #: The longest text each field may hold: the model's column, so that nothing the rules accept
 #: is refused by the database. Forms use them for ``maxlength`` too.
 LIMITS: dict[str, dict[str, int]] = {
     "company": {
         name: _length(Company, name)
-        for name in ("code", "name", "tax_code", "address", "website", "name_key")
+        for name in (
+            "code",
+            "name",
+            "tax_code",
+            "address",
+            "website",
+            "name_key",
+            "made_in",
+            "owner_group",
+            "source",
+        )
     },
     "brand": {"name": _length(Brand, "name"), "name_key": _length(Brand, "name_key")},
     "product": {"name": _length(Product, "name")},
@@ -145,6 +165,40 @@ def programme_name(programme: Programme) -> Message:
 # --- the records ----------------------------------------------------------------------------------
 
 
+def _category(check: _Cleaning, value: str | None) -> str | None:
+    """A category code of :mod:`barcode_db.categories` (case and spaces aside), or None."""
+    text = nfc(value or "").strip().lower()
+    if not text:
+        return None
+    if category(text) is None:
+        check.problem(
+            "category",
+            Message(
+                "bad_category",
+                N_("Category “%(category)s” is not one of: %(codes)s."),
+                {"category": text[:30], "codes": ", ".join(CATEGORY_CODES)},
+            ),
+        )
+    return text
+
+
+def _country(check: _Cleaning, name: str, value: str | None) -> str | None:
+    """An ISO 3166 alpha-2 country code (CLDR's territories), or None."""
+    text = nfc(value or "").strip().upper()
+    if not text:
+        return None
+    if not (len(text) == 2 and text.isascii() and text.isalpha() and text in _TERRITORIES):
+        check.problem(
+            name,
+            Message(
+                "bad_country",
+                N_("“%(code)s” is not a country code (two letters, ISO 3166: VN, TH, JP…)."),
+                {"code": text[:30]},
+            ),
+        )
+    return text
+
+
 def clean_company(
     *,
     code: str,
@@ -153,8 +207,15 @@ def clean_company(
     address: str = "",
     province_code: str = "",
     website: str = "",
+    made_in: str = "",
+    owner_group: str = "",
+    owner_country: str = "",
+    source: str = "",
+    checked_on: dt.date | str | None = None,
 ) -> Cleaned:
-    """A company: its code and name are required; tax code, province and lengths are checked."""
+    """A company: its code and name are required; tax code, province and lengths are checked.
+    What the shopper is told about it (where it makes its goods, its group and that group's
+    country) comes with where and when the association checked it."""
     limits = LIMITS["company"]
     check = _Cleaning()
     code = check.text("code", code, limits["code"], required=NO_COMPANY_CODE)
@@ -188,6 +249,11 @@ def clean_company(
             ),
         )
     website = check.text("website", website, limits["website"])
+    made_in = check.text("made_in", made_in, limits["made_in"])
+    owner_group = check.text("owner_group", owner_group, limits["owner_group"])
+    country = _country(check, "owner_country", owner_country)
+    source = check.text("source", source, limits["source"])
+    checked = _date(check, "checked_on", checked_on)
     return check.result(
         {
             "code": code,
@@ -197,6 +263,11 @@ def clean_company(
             "address": address,
             "province_code": province or None,
             "website": website,
+            "made_in": made_in,
+            "owner_group": owner_group,
+            "owner_country": country,
+            "source": source,
+            "checked_on": checked,
         }
     )
 
@@ -219,11 +290,13 @@ def clean_prefix(prefix: str) -> Cleaned:
     return check.result({"prefix": text})
 
 
-def clean_brand(name: str) -> Cleaned:
-    """A brand name, with the match key that keeps it unique within its company."""
+def clean_brand(name: str, category: str | None = None) -> Cleaned:
+    """A brand name, with the match key that keeps it unique within its company, and its
+    usual category."""
     limits = LIMITS["brand"]
     check = _Cleaning()
     text = check.text("name", name, limits["name"], required=NO_BRAND)
+    chosen = _category(check, category)
     key = match_key(text)
     if text and not check.problems:
         if not key:
@@ -232,11 +305,11 @@ def clean_brand(name: str) -> Cleaned:
             )
         elif len(key) > limits["name_key"]:
             check.problem("name", too_long(text, limits["name_key"]))
-    return check.result({"name": text, "name_key": key})
+    return check.result({"name": text, "name_key": key, "category": chosen})
 
 
-def clean_product(*, gtin: str, name: str) -> Cleaned:
-    """A product: a valid GTIN (stored as 14 digits) and a name."""
+def clean_product(*, gtin: str, name: str, category: str | None = None) -> Cleaned:
+    """A product: a valid GTIN (stored as 14 digits), a name and its category."""
     check = _Cleaning()
     parsed = parse_code(gtin or "")
     if not parsed.valid or parsed.gtin14 is None:
@@ -254,7 +327,8 @@ def clean_product(*, gtin: str, name: str) -> Cleaned:
             ),
         )
     name = check.text("name", name, LIMITS["product"]["name"], required=NO_PRODUCT_NAME)
-    return check.result({"gtin": parsed.gtin14, "name": name})
+    chosen = _category(check, category)
+    return check.result({"gtin": parsed.gtin14, "name": name, "category": chosen})
 
 
 def clean_certification(

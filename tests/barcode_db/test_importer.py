@@ -218,3 +218,52 @@ def test_an_invisible_character_in_a_cell_is_a_bad_row(db_session) -> None:
     assert (4, "brand", "forbidden_character") in found
     assert "U+202E RIGHT-TO-LEFT OVERRIDE" in report.errors[0].message.render()
     assert count(db_session, Company) == 0
+
+
+CATALOGUE = (
+    "record,company_code,name,prefix,brand,gtin,category,made_in,owner_group,owner_country,"
+    "source,checked_on\n"
+    "company,ACME,Công ty TNHH Thử Nghiệm,,,,,Bình Dương,ACME Group,TH,Sở KH&ĐT,2026-10-01\n"
+    "brand,ACME,,,Sao Mai,,seasonings,,,,,\n"
+    "product,ACME,Nước mắm Sao Mai 500 ml,,Sao Mai,8930001000018,,,,,,\n"
+    "product,ACME,Dầu ăn Sao Mai,,Sao Mai,8930001000025,cooking_oil,,,,,\n"
+)
+
+
+def test_catalogue_columns_are_imported_and_products_take_their_brands_category(
+    db_session,
+) -> None:
+    run_import(db_session, GOOD)
+    assert run_import(db_session, CATALOGUE).ok
+    company = db_session.scalar(sa.select(Company))
+    assert (company.made_in, company.owner_group, company.owner_country) == (
+        "Bình Dương",
+        "ACME Group",
+        "TH",
+    )
+    assert company.checked_on == dt.date(2026, 10, 1)
+    snapshot = load_snapshot(db_session)
+    assert snapshot.product("08930001000018").category == "seasonings"  # its brand's
+    assert snapshot.product("08930001000025").category == "cooking_oil"  # its own
+    assert snapshot.company(company.id).source == "Sở KH&ĐT"
+
+
+def test_a_list_without_the_catalogue_columns_keeps_what_is_stored(db_session) -> None:
+    run_import(db_session, GOOD)
+    run_import(db_session, CATALOGUE)
+    assert run_import(db_session, GOOD.replace("Số 1 đường A", "Số 2 đường B")).ok
+    company = db_session.scalar(sa.select(Company))
+    assert company.address == "Số 2 đường B"
+    assert company.made_in == "Bình Dương" and company.checked_on == dt.date(2026, 10, 1)
+    brand = db_session.scalar(sa.select(Brand))
+    assert brand.category == "seasonings"
+
+
+def test_an_unknown_category_is_refused_with_its_line_and_nothing_written(db_session) -> None:
+    rows, _ = read_rows(CATALOGUE.replace("cooking_oil", "oil"))
+    report = import_registry(db_session, rows)
+    assert not report.ok
+    [error] = report.errors
+    assert (error.line, error.column) == (5, "category")
+    assert "“oil” is not one of" in error.message.render()
+    assert count(db_session, Company) == 0

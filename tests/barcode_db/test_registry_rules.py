@@ -47,7 +47,63 @@ def test_a_good_company_is_cleaned_for_its_columns() -> None:
         "address": "",
         "province_code": "01",
         "website": "",
+        "made_in": "",
+        "owner_group": "",
+        "owner_country": None,
+        "source": "",
+        "checked_on": None,
     }
+
+
+def test_what_a_shopper_is_told_of_a_company_is_cleaned_with_its_source() -> None:
+    cleaned = clean_company(
+        code="ACME",
+        name="Công ty ACME",
+        made_in=" Bình Dương; Nghệ An ",
+        owner_group="ACME Group",
+        owner_country=" th ",
+        source="Cổng thông tin đăng ký doanh nghiệp",
+        checked_on="2026-10-01",
+    )
+    assert cleaned.ok, cleaned.problems
+    assert {k: cleaned.values[k] for k in ("made_in", "owner_country", "checked_on")} == {
+        "made_in": "Bình Dương; Nghệ An",
+        "owner_country": "TH",
+        "checked_on": dt.date(2026, 10, 1),
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"owner_country": "XX"}, {"owner_country": "bad_country"}),
+        ({"owner_country": "Thailand"}, {"owner_country": "bad_country"}),
+        ({"owner_country": "001"}, {"owner_country": "bad_country"}),
+        ({"checked_on": "1/10/2026"}, {"checked_on": "bad_date"}),
+        ({"made_in": "x" * 301}, {"made_in": "too_long"}),
+    ],
+)
+def test_bad_company_facts_are_named(fields, expected) -> None:
+    assert problems(clean_company(code="A", name="B", **fields)) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "problem"),
+    [
+        ("dairy", "dairy", None),
+        (" Dairy ", "dairy", None),
+        ("", None, None),
+        (None, None, None),
+        ("milk", "milk", "bad_category"),
+    ],
+)
+def test_a_category_is_one_of_the_table(typed, stored, problem) -> None:
+    product = clean_product(gtin=GTIN, name="Sữa", category=typed)
+    brand = clean_brand("Vinamilk", typed)
+    for cleaned in (product, brand):
+        assert problems(cleaned) == ({"category": problem} if problem else {})
+        if problem is None:
+            assert cleaned.values["category"] == stored
 
 
 @pytest.mark.parametrize(
@@ -123,7 +179,7 @@ def test_brands(name, key, code) -> None:
 
 def test_products() -> None:
     good = clean_product(gtin=GTIN, name="Nước mắm")
-    assert good.values == {"gtin": "0" + GTIN, "name": "Nước mắm"}
+    assert good.values == {"gtin": "0" + GTIN, "name": "Nước mắm", "category": None}
     wrong = GTIN[:-1] + str((int(GTIN[-1]) + 1) % 10)
     bad = clean_product(gtin=wrong, name="")
     assert problems(bad) == {"gtin": "bad_gtin", "name": "no_product_name"}
