@@ -81,6 +81,18 @@ class PhotoFacts(Protocol):
     def original_bytes(self) -> int: ...
 
 
+def photo_columns(photo: PhotoFacts) -> dict[str, object]:
+    """The stored photo's columns (:class:`~complaints.models.StoredPhotoColumns`) but its key."""
+    return {
+        "sha256_original": photo.sha256_original,
+        "sha256_stored": photo.sha256_stored,
+        "original_format": photo.original_format,
+        "original_bytes": photo.original_bytes,
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
 @dataclass(frozen=True)
 class PreparedPhoto:
     """A complaint photo as it is stored, with the facts about the upload it came from."""

@@ -150,13 +150,10 @@ class Complaint(TimestampMixin, Base):
     assigned_to: Mapped[User | None] = relationship()
 
 
-class Evidence(Base):
-    """A photo, stored without metadata, with the SHA-256 of the file as uploaded."""
+class StoredPhotoColumns:
+    """A photo as stored (EXIF stripped, re-encoded): where, its fingerprints before and after,
+    what it was sent as, its size. Evidence and photos kept for a form share these columns."""
 
-    __tablename__ = "evidence"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
     storage_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     sha256_original: Mapped[str] = mapped_column(sa.String(64))
     sha256_stored: Mapped[str] = mapped_column(sa.String(64))
@@ -164,12 +161,21 @@ class Evidence(Base):
     original_bytes: Mapped[int]
     width: Mapped[int]
     height: Mapped[int]
+
+
+class Evidence(StoredPhotoColumns, Base):
+    """A photo, stored without metadata, with the SHA-256 of the file as uploaded."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=utcnow())
 
     complaint: Mapped[Complaint] = relationship(back_populates="evidence")
 
 
-class StagedPhoto(Base):
+class StagedPhoto(StoredPhotoColumns, Base):
     """A photo sent with a report form that came back with an error, kept for that form (its
     idempotency key) until the report is filed, the shopper removes it, or it expires
     (:mod:`complaints.staging`). Filing turns it into :class:`Evidence`: the same stored file."""
@@ -179,13 +185,6 @@ class StagedPhoto(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     form_key: Mapped[str] = mapped_column(sa.String(80), index=True)
     filename: Mapped[str] = mapped_column(sa.String(120))  # as the shopper's phone named it
-    storage_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    sha256_original: Mapped[str] = mapped_column(sa.String(64))
-    sha256_stored: Mapped[str] = mapped_column(sa.String(64))
-    original_format: Mapped[str] = mapped_column(sa.String(10))
-    original_bytes: Mapped[int]
-    width: Mapped[int]
-    height: Mapped[int]
     staged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 

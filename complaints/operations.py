@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from barcode_db.messages import N_, Message, Refusal
 from barcode_db.textkey import search_key
-from complaints.evidence import PhotoFacts, PreparedPhoto
+from complaints.evidence import PhotoFacts, PreparedPhoto, photo_columns
 from complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -145,16 +145,7 @@ def file_complaint(
 
 
 def _evidence(complaint: Complaint, storage_key: str, photo: PhotoFacts) -> Evidence:
-    return Evidence(
-        complaint_id=complaint.id,
-        storage_key=storage_key,
-        sha256_original=photo.sha256_original,
-        sha256_stored=photo.sha256_stored,
-        original_format=photo.original_format,
-        original_bytes=photo.original_bytes,
-        width=photo.width,
-        height=photo.height,
-    )
+    return Evidence(complaint_id=complaint.id, storage_key=storage_key, **photo_columns(photo))
 
 
 def complaint_search_text(complaint: Complaint) -> str:

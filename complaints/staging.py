@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from barcode_db.messages import N_, Message
+from complaints.evidence import photo_columns
 from complaints.filing import ComplaintRejected, Filing, Upload, prepare_upload, sent_photos
 from complaints.models import StagedPhoto
 from complaints.operations import PhotoWriter
@@ -87,12 +88,7 @@ def stage_uploads(
                 form_key=form_key,
                 filename=shown_filename(upload.filename),
                 storage_key=key,
-                sha256_original=photo.sha256_original,
-                sha256_stored=photo.sha256_stored,
-                original_format=photo.original_format,
-                original_bytes=photo.original_bytes,
-                width=photo.width,
-                height=photo.height,
+                **photo_columns(photo),
                 staged_at=filing.now,
             )
         )
