@@ -68,7 +68,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import i18n, input_guard, security
+    from app import campaign, i18n, input_guard, security
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     # Before CSRFProtect (registered below), which reads the body: per-endpoint size limits.
@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     security.init_app(app)
     i18n.init_app(app)
+    campaign.init_app(app)
 
 
 def apply_body_limit() -> None:
@@ -145,7 +146,9 @@ def api_spec_options() -> dict[str, Any]:
             "description": "Checks a product barcode: check digit, GS1 prefix, the trusted-brand "
             "registry and the label's claims. A GS1 prefix says where a number was "
             "licensed, not where goods were made; a barcode check cannot prove a "
-            "product genuine or fake.",
+            "product genuine or fake. The registry is published as open data under the "
+            "licence CC BY 4.0: GET /api/v1/catalogue (JSON pages) and "
+            "/api/v1/catalogue.csv (the import format of `flask registry import`).",
         },
         "components": {
             "securitySchemes": {

@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask registry import FILE``, ``flask registry load-sample``."""
+"""Command-line tools: ``flask registry import FILE`` (a list in CSV, or the published catalogue
+as CSV or JSON), ``flask registry load-sample``."""
 
 from __future__ import annotations
 
@@ -21,18 +22,19 @@ from barcode_db.areas import is_commune_of, province_names
 from barcode_db.importer import ImportReport
 from barcode_db.messages import Refusal
 from barcode_db.models import Company
+from barcode_db.open_data import read_catalogue_json
 from barcode_db.registry_files import read_rows
 from complaints.accounts import Role, User
 
 registry_cli = AppGroup("registry", help="The trusted-brand registry.")
 
 
-def _print_report(report: ImportReport, lang: str) -> None:
+def _print_report(report: ImportReport, lang: str, *, where: str = "line") -> None:
     with force_locale(lang):
         if not report.ok:
             click.echo(f"{len(report.errors)} bad row(s); nothing was imported:", err=True)
             for error in report.errors:
-                click.echo(f"  line {error.line}: {render_message(error.message)}", err=True)
+                click.echo(f"  {where} {error.line}: {render_message(error.message)}", err=True)
             return
         created = ", ".join(f"{n} {k}" for k, n in sorted(report.created.items())) or "none"
         updated = ", ".join(f"{n} {k}" for k, n in sorted(report.updated.items())) or "none"
@@ -40,12 +42,17 @@ def _print_report(report: ImportReport, lang: str) -> None:
         if report.notices:
             click.echo(f"{len(report.notices)} retired record(s) left retired:")
             for notice in report.notices:
-                click.echo(f"  line {notice.line}: {render_message(notice.message)}")
+                click.echo(f"  {where} {notice.line}: {render_message(notice.message)}")
 
 
 def _import(text: str, *, sample: bool, lang: str) -> ImportReport:
-    """Import a list as the admin's import page does (audited), and commit it or nothing."""
-    rows, errors = read_rows(text)
+    """Import a list as the admin's import page does (audited), and commit it or nothing.
+
+    A JSON text is the published catalogue (``GET /api/v1/catalogue``: a page, or a list of
+    pages); its problems are given by row of the list it becomes, as it has no lines of its own.
+    """
+    is_json = text.lstrip().startswith(("{", "["))
+    rows, errors = read_catalogue_json(text) if is_json else read_rows(text)
     if errors:
         report = ImportReport(errors=errors)
     else:
@@ -65,7 +72,7 @@ def _import(text: str, *, sample: bool, lang: str) -> ImportReport:
                 raise click.ClickException(render_message(refused.message)) from refused
     else:
         db.session.rollback()
-    _print_report(report, lang)
+    _print_report(report, lang, where="row" if is_json else "line")
     return report
 
 
@@ -80,7 +87,8 @@ def _import(text: str, *, sample: bool, lang: str) -> ImportReport:
     help="Language of the report.",
 )
 def import_command(path: Path, sample: bool, lang: str) -> None:
-    """Import (or update) the registry from a CSV file: all rows or none."""
+    """Import (or update) the registry from a CSV file, or from the catalogue another
+    association publishes (its CSV, or its JSON pages saved in one file): all rows or none."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -52,6 +52,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # Evidence photos; default: instance/uploads. Back it up with the database.
         "UPLOAD_FOLDER": None,
         "TRACKING_RATE_LIMIT": "60 per minute",
+        # The registry as open data: JSON pages, and the whole registry as one CSV (heavier).
+        "CATALOGUE_RATE_LIMIT": "60 per minute",
+        "CATALOGUE_CSV_RATE_LIMIT": "10 per hour",
         "RATING_RATE_LIMIT": "10 per hour",
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         # Extra public holidays and make-up working days, one ISO date a line (see README).
@@ -78,6 +81,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PDF_MAX_WORK": 10_000,
         # Reverse proxies in front of the app whose X-Forwarded-For/Proto to trust (0: none).
         "PROXY_HOPS": 0,
+        # Campaign figures (app/campaign.py): checks counted in memory, written by each process
+        # every FLUSH_SECONDS, sooner once FLUSH_AT checks wait, and at exit ("batched"); "each"
+        # writes inside every check (slower: for comparison); "off" counts nothing.
+        "VERIFICATION_COUNTS": "batched",
+        "VERIFICATION_COUNTS_FLUSH_SECONDS": 10.0,
+        "VERIFICATION_COUNTS_FLUSH_AT": 10_000,
     }
 
 

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 import barcode_db.models  # noqa: F401  (tables register on import)
 import complaints.accounts
+import complaints.campaign  # verification_day
 import complaints.models  # noqa: F401
 from app.rate_limits import Limiter
 from barcode_db.base import Base

@@ -16,6 +16,7 @@ from werkzeug.exceptions import BadRequest
 
 from app.clock import LOCAL_TZ
 from app.schema_fields import Input, OneOf, date_field, field_messages, integer_field
+from barcode_db.categories import CODES as CATEGORY_CODES
 from barcode_db.textkey import search_key
 from barcode_db.verdict import Level
 from complaints import queries
@@ -156,6 +157,18 @@ class PageQuery(Input):
     q = fields.String(load_default="")
     province = fields.String(load_default="")
     page = number_field(load_default=1)
+
+
+class CatalogueQuery(PageQuery):
+    """The public brand list: a search, a province and a product category
+    (:mod:`barcode_db.categories`)."""
+
+    q = _search_field(load_default="", metadata={"label": lazy_gettext("Search")})
+    category = fields.String(
+        load_default="",
+        validate=OneOf(list(CATEGORY_CODES)),
+        metadata={"label": lazy_gettext("Kind of product")},
+    )
 
 
 class DaysQuery(Input):

@@ -8,8 +8,9 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +19,7 @@ from app.clock import local_today, utc_now
 from app.expensive import expensive_work
 from app.extensions import db, history_cache, limiter, registry_cache
 from app.unit_of_work import unit_of_work
+from barcode_db.catalogue import OFFERED_AFTER, Alternative, alternatives_after, scan_category
 from barcode_db.decode import (
     DEFAULT_WORK_BUDGET,
     WORKING_LONG_SIDE,
@@ -27,7 +29,7 @@ from barcode_db.decode import (
     first_step_work,
     read_barcodes,
 )
-from barcode_db.gtin import ParsedCode, parse_code
+from barcode_db.gtin import ParsedCode, parse_code, printed_gtin
 from barcode_db.images import (
     MAX_ASPECT_RATIO,
     MAX_CAMERA_PIXELS,
@@ -39,6 +41,7 @@ from barcode_db.label import LabelReading, OcrUnavailable, label_claims, read_la
 from barcode_db.label_text import country_code
 from barcode_db.messages import N_, Message, Refusal
 from barcode_db.prefixes import default_table
+from barcode_db.provenance import ProvenanceFact, provenance
 from barcode_db.registry import RegistrySnapshot
 from barcode_db.verdict import (
     SUSPECT_LEVELS,
@@ -152,6 +155,55 @@ def _verdict(
     )
 
 
+@dataclass(frozen=True)
+class Explained:
+    """What the verdict page and the API add to a verdict (issue 14): the facts of where the
+    product comes from, each with its source and date, and Vietnamese alternatives."""
+
+    provenance: tuple[ProvenanceFact, ...]
+    #: Alternatives are offered after this verdict (barcode_db.catalogue.OFFERED_AFTER).
+    offers_alternatives: bool
+    #: The category they were looked for in; None when nobody knows what the product is.
+    category: str | None
+    #: The category is the registry's (the scanned number is a registry product): the shopper
+    #: is not asked what the product is.
+    category_from_registry: bool
+    alternatives: tuple[Alternative, ...]
+
+
+def explain(
+    result: Verification,
+    *,
+    category: str | None = None,
+    inputs: tuple[RegistrySnapshot, History | None, dt.date] | None = None,
+) -> Explained:
+    """The provenance facts and the alternatives of a verification: the one place both the
+    verdict page and the API take them from. ``category`` is what the shopper said the product
+    is (a category code), used when the registry does not know; ``inputs`` are the verdict's
+    (:func:`verdict_inputs`), so that both rest on the same registry snapshot and day."""
+    verdict = result.verdict
+    registry, today = (inputs[0], inputs[2]) if inputs else (snapshot(), local_today())
+    product = verdict.facts.product
+    chosen = scan_category(verdict, category)
+    return Explained(
+        provenance=provenance(verdict.facts),
+        offers_alternatives=verdict.level in OFFERED_AFTER,
+        category=chosen,
+        category_from_registry=product is not None and bool(product.category),
+        alternatives=tuple(alternatives_after(registry, verdict, chosen, today=today)),
+    )
+
+
+def product_url(gtin14: str, *, external: bool = False) -> str:
+    """The catalogue page of a registry product, at the number printed on its pack."""
+    return url_for("public.product", gtin=printed_gtin(gtin14), _external=external)
+
+
+class CachedAnswer(NamedTuple):
+    body: bytes
+    verdict: Verdict
+
+
 class AnswerCache:
     """Whole answers to typed-code verifications, kept while what they rest on is the same.
 
@@ -160,20 +212,23 @@ class AnswerCache:
     registry snapshot and the history are replaced, never changed, when the registry or the
     complaints move) and the same day - so it is never staler than the caches it rests on. Only
     answers that record nothing are kept (a suspect verification leaves a signal every time).
+    An answer keeps its verdict: served again, it is one more check in the campaign figures.
     """
 
     def __init__(self, max_entries: int = 20_000) -> None:
         self.max_entries = max_entries
-        self._entries: dict[object, tuple[object, object, dt.date, bytes]] = {}
+        self._entries: dict[object, tuple[object, object, dt.date, CachedAnswer]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: object, inputs: tuple[object, object, dt.date]) -> bytes | None:
+    def get(self, key: object, inputs: tuple[object, object, dt.date]) -> CachedAnswer | None:
         entry = self._entries.get(key)
         if entry is None or entry[0] is not inputs[0] or entry[1] is not inputs[1]:
             return None
         return entry[3] if entry[2] == inputs[2] else None
 
-    def put(self, key: object, inputs: tuple[object, object, dt.date], answer: bytes) -> None:
+    def put(
+        self, key: object, inputs: tuple[object, object, dt.date], answer: CachedAnswer
+    ) -> None:
         with self._lock:
             self._entries.pop(key, None)
             while len(self._entries) >= self.max_entries:

@@ -21,6 +21,10 @@ row is reported with its line number, column and first problem. Re-importing upd
 place (companies by code, prefixes by value, brands by name within their company, products by
 GTIN, certifications by company, brand, programme and year) instead of adding duplicates.
 
+Companies that the list's ``# sample_companies:`` comment line names (the published catalogue
+writes it: :mod:`barcode_db.open_data`) are stored as sample data, as ``is_sample`` does for a
+whole list.
+
 A record an administrator retired stays retired: the import leaves it as it is and reports it
 (:attr:`ImportReport.notices`); only the admin's restore action, audited, brings it back.
 """
@@ -476,7 +480,8 @@ def import_registry(
             entry,
             companies.get(code),
             Company,
-            {**entry.values, "is_sample": is_sample},
+            # Sample data: the whole list (--sample), or the companies its sample line names.
+            {**entry.values, "is_sample": is_sample or entry.row.get("_sample") == "1"},
             code,
         )
     session.flush()

@@ -314,7 +314,9 @@ def find_parties(lines: Sequence[Line]) -> tuple[ResponsibleParty, ...]:
 # --- origin ----------------------------------------------------------------------------------
 
 _LOCALES = ("vi", "en", "fr", "es", "de", "it", "pt", "zh", "ja", "ko", "th")
-_NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+#: Two-letter codes CLDR lists that name no country: groupings (EU, the euro area, the UN,
+#: outlying Oceania), test codes (pseudo-locales) and "unknown region".
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"})
 _ALIASES = {
     "VN": "vn|viet nam|vietnam|cong hoa xa hoi chu nghia viet nam",
     "CN": "prc|china|trung hoa|people's republic of china|中国大陆",
@@ -348,7 +350,7 @@ def _countries() -> dict[str, str]:
             table.setdefault(_place_key(name), code)
     for locale in _LOCALES:
         for code, name in Locale.parse(locale).territories.items():
-            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
+            if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES:
                 table.setdefault(_place_key(name), code)
     return table
 

@@ -16,6 +16,7 @@ Lookup rules (from ``shared/data/README.md``, which describes the CSV):
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import enum
 import functools
 import io
@@ -31,14 +32,21 @@ from barcode_db.messages import N_, Localized, Message
 
 __all__ = [
     "PRODUCT_ID_KINDS",
+    "TABLE_DATA_DATE",
     "PrefixInfo",
     "PrefixKind",
     "PrefixTable",
+    "country_name",
     "default_table",
 ]
 
 #: Languages in which country names are provided (CLDR territory names).
 COUNTRY_NAME_LANGS: tuple[str, ...] = ("vi", "en")
+
+#: The date of the GS1 prefix table's data (``data/PROVENANCE.md``: GS1's table as bundled in
+#: biip, data of 2025-03-23). A verdict's "licensed by" fact gives it as the date its source
+#: was last checked; update it with the table.
+TABLE_DATA_DATE = dt.date(2025, 3, 23)
 
 _GTIN8 = 8
 _GTIN13 = 13
@@ -158,6 +166,15 @@ def _country_name(codes: tuple[str, ...]) -> Localized:
             names.append(name)
         values[lang] = format_list(names, locale=lang)
     return Localized(values)
+
+
+def country_name(code: str) -> Localized | None:
+    """A country's CLDR name in :data:`COUNTRY_NAME_LANGS` from its ISO 3166 alpha-2 code, or
+    None for a code CLDR does not name."""
+    try:
+        return _country_name((code.upper(),))
+    except ValueError:
+        return None
 
 
 def _is_digits(text: str) -> bool:

@@ -99,6 +99,9 @@ class RegistrySnapshot:
     company_keys_by_words: dict[int, tuple[str, ...]] = field(default_factory=dict)
     #: Products by category code (their own, else their brand's).
     by_category: dict[str, tuple[ProductFact, ...]] = field(default_factory=dict)
+    #: What readers compute from the snapshot and keep with it (the catalogue's rankings of a
+    #: category): replaced with it when the registry changes.
+    derived: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     def owner_of(self, gtin14: str) -> tuple[CompanyFact, str] | None:
         """The company holding the longest registered company prefix of a GTIN, with that prefix."""
@@ -259,6 +262,9 @@ def load_snapshot(session: Session) -> RegistrySnapshot:
                         retired=c.retired_at is not None,
                     )
                     for c in company.certifications
+                    # A retired brand's certification goes with the brand: without its name
+                    # it would read as the whole company's.
+                    if c.brand_id is None or c.brand_id in brand_names
                 ),
                 is_sample=company.is_sample,
                 made_in=company.made_in,

@@ -49,6 +49,11 @@ COLUMNS = (
 #: lists of associations that do not keep these facts, change nothing of them).
 OPTIONAL_COLUMNS = ("category", "made_in", "owner_group", "owner_country", "source", "checked_on")
 RECORD_KINDS = ("company", "prefix", "brand", "product", "certification")
+#: A comment line naming the list's companies that are sample data, their codes as one CSV row:
+#: ``# sample_companies: VNM,THM``. The published catalogue (:mod:`barcode_db.open_data`) writes
+#: it, as the file format has no column for it; reading a list marks those companies' rows with
+#: ``_sample`` and the import stores them as sample data, shown as such on every page.
+SAMPLE_COMPANIES = "# sample_companies:"
 REQUIRED_COLUMNS = ("record", "company_code")
 #: More rows than this is not a registry list but a mistake (or an attack on memory).
 MAX_ROWS = 500_000
@@ -119,9 +124,26 @@ def _header_problem(header: list[str], line: int) -> RowError | None:
     return None
 
 
+def _sample_codes(cells: Iterable[str]) -> set[str]:
+    return {code for cell in cells if (code := nfc(cell).strip())}
+
+
+def _mark_samples(rows: list[dict[str, str]], codes: set[str]) -> None:
+    """Mark the company rows that :data:`SAMPLE_COMPANIES` names as sample data."""
+    for row in rows:
+        if row.get("record", "").lower() == "company" and row.get("company_code") in codes:
+            row["_sample"] = "1"
+
+
 def read_rows(stream: Iterable[str] | str) -> tuple[list[dict[str, str]], list[RowError]]:
     """Read a registry CSV (UTF-8, with or without BOM) into row dicts keyed by column name."""
     text = stream if isinstance(stream, str) else "".join(stream)
+    samples = _sample_codes(
+        cell
+        for line in text.lstrip("\ufeff").splitlines()
+        if line.startswith(SAMPLE_COMPANIES)
+        for cell in next(csv.reader([line[len(SAMPLE_COMPANIES) :]]), [])
+    )
     # Lines starting with "#" are comments (the sample file explains itself that way); they are
     # blanked, not dropped, so that line numbers in error reports match the file.
     lines = [
@@ -146,6 +168,7 @@ def read_rows(stream: Iterable[str] | str) -> tuple[list[dict[str, str]], list[R
         clean = {name: nfc(value) for name, value in zip(header, cells, strict=False)}
         clean["_line"] = str(reader.line_num)
         rows.append(clean)
+    _mark_samples(rows, samples)
     return rows, []
 
 
@@ -246,9 +269,17 @@ def read_xlsx_rows(data: bytes) -> tuple[list[dict[str, str]], list[RowError]]:
         return [], _too_large()
     header: list[str] = []
     rows: list[dict[str, str]] = []
+    samples: set[str] = set()
     try:
         with _sheet_rows(data) as sheet_rows:
             for number, cells in sheet_rows:
+                first = _cell_text(cells[0], "") if cells else ""
+                if first.startswith(SAMPLE_COMPANIES):
+                    # The CSV's line opened in a spreadsheet: its codes split into cells.
+                    samples |= _sample_codes(
+                        [first[len(SAMPLE_COMPANIES) :], *(_cell_text(c, "") for c in cells[1:])]
+                    )
+                    continue
                 if not header:
                     texts = [_cell_text(c, "") for c in cells]
                     if not any(texts):
@@ -274,4 +305,5 @@ def read_xlsx_rows(data: bytes) -> tuple[list[dict[str, str]], list[RowError]]:
         )
     if not header:
         return [], [_missing_columns(list(REQUIRED_COLUMNS), 1)]
+    _mark_samples(rows, samples)
     return rows, []

@@ -22,6 +22,7 @@ from barcode_db.areas import normalise_province_code, provinces
 from barcode_db.categories import CODES as CATEGORY_CODES
 from barcode_db.categories import category
 from barcode_db.gtin import parse_code
+from barcode_db.label_text import NOT_COUNTRIES
 from barcode_db.messages import N_, Message
 from barcode_db.models import (
     PROGRAMME_NAMES,
@@ -47,11 +48,13 @@ def _length(model: type[Any], column: str) -> int:
     return length
 
 
-#: Two-letter country codes (CLDR's territories; its numeric regions like "001" are not countries).
-_TERRITORIES = frozenset(
+#: The country codes a company's facts may name: CLDR's two-letter territories (its numeric
+#: regions like "001", its groupings and test codes are not countries). The admin form offers
+#: them by name.
+COUNTRY_CODES = frozenset(
     str(code)
     for code in Locale.parse("en").territories
-    if isinstance(code, str) and len(code) == 2 and code.isalpha()
+    if isinstance(code, str) and len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
 )
 
 #: The longest text each field may hold: the model's column, so that nothing the rules accept
@@ -187,7 +190,7 @@ def _country(check: _Cleaning, name: str, value: str | None) -> str | None:
     text = nfc(value or "").strip().upper()
     if not text:
         return None
-    if not (len(text) == 2 and text.isascii() and text.isalpha() and text in _TERRITORIES):
+    if not (len(text) == 2 and text.isascii() and text.isalpha() and text in COUNTRY_CODES):
         check.problem(
             name,
             Message(

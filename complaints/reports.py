@@ -3,7 +3,9 @@
 For the complaints filed in a period in one province (optionally one commune): counts by
 category, status and outcome, time to take up and to close, overdue complaints, the products,
 brands and stores most complained about, the confirmed counterfeit cases, consumer satisfaction,
-the suspect scans recorded, and the headline numbers against the period before.
+the suspect scans recorded, and the headline numbers against the period before; then the
+campaign figures: every check shoppers made, in the province and the whole country
+(:mod:`complaints.campaign`).
 
 Pure Python over a few ``select()`` queries: no Flask, no clock (the caller passes ``now``).
 Periods are counted in Vietnamese local time (a quarter starts at local midnight).
@@ -29,6 +31,7 @@ from barcode_db.messages import N_
 from barcode_db.models import Brand, Product
 from barcode_db.textkey import search_key
 from barcode_db.verdict import Level
+from complaints.campaign import CampaignFigures, campaign_figures
 from complaints.deadlines import VIETNAM
 from complaints.models import Complaint, ComplaintEvent, EventKind, Signal
 from complaints.workflow import OPEN_STATES, Category, Status
@@ -289,6 +292,8 @@ class Report:
     headline: Headline
     previous_headline: Headline
     comparison: list[Change]
+    #: Every check shoppers made (complaints/campaign.py), against the period before.
+    campaign: CampaignFigures
 
 
 # ---- computing -------------------------------------------------------------------------------
@@ -599,4 +604,10 @@ def build_report(
         headline=headline,
         previous_headline=previous_headline,
         comparison=compare(headline, previous_headline),
+        campaign=campaign_figures(
+            session,
+            province_code,
+            (period.first_day, period.last_day),
+            (period.previous().first_day, period.previous().last_day),
+        ),
     )

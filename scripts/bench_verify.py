@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Benchmark: verifications per second over HTTP and in process, and brand matches per second.
 
-    .venv/bin/python scripts/bench_verify.py [--brands 100000] [--seconds 10] [--rounds 5]
-        [--connections 16] [--workers 2] [--requests 2000] [--profile 0] [--database-url URL]
-        [--skip http in-process matcher]
+    .venv/bin/python scripts/bench_verify.py [--brands 100000] [--products 0] [--seconds 10]
+        [--rounds 5] [--connections 16] [--workers 2] [--requests 2000] [--profile 0]
+        [--database-url URL] [--counting batched|each|off] [--skip http in-process matcher]
 
 Runs with the virtualenv ``scripts/run`` makes (no test packages). Builds a database with the
 migrations (a temporary SQLite file, or a schema of its own, dropped at the end, on
 ``--database-url``), loads the sample registry plus a generated one of ``--brands`` brands (one
-company and one GS1 company prefix per 10 brands), then:
+company and one GS1 company prefix per 10 brands) and ``--products`` generated products, each
+with a category (spread over the generated companies and the categories; one of them joins the
+everyday codes), then:
 
 1. **HTTP.** Starts gunicorn twice with the same settings (``--workers`` sync workers, no access
    log, loopback, a 300 s worker timeout: a worker builds its registry snapshot in its first
@@ -31,6 +33,12 @@ company and one GS1 company prefix per 10 brands), then:
    ``bench_label.py --checks``).
 4. **Matcher.** A BrandMatcher over the generated brands: matches per second for exact,
    lookalike (one letter changed) and unknown queries.
+
+Every verification is counted for the campaign figures (app/campaign.py) as the app is
+configured, unless ``--counting`` says otherwise: ``batched`` (the default: in memory, written
+every 10 s and at exit), ``each`` (one upsert inside every verification) or ``off``. After each
+part the checks written to ``verification_day`` are summed and shown beside the verifications
+answered (HTTP: gunicorn's workers write theirs when they stop).
 
 Run by hand; figures go in scripts/README.md and the issue notes, not in assertions.
 """
@@ -66,13 +74,15 @@ import sqlalchemy as sa  # noqa: E402
 from app import create_app  # noqa: E402
 from app.config import normalise_database_url  # noqa: E402
 from app.extensions import db  # noqa: E402
+from barcode_db.categories import CODES  # noqa: E402
 from barcode_db.gtin import check_digit  # noqa: E402
 from barcode_db.importer import import_registry, read_rows  # noqa: E402
 from barcode_db.matching import BrandEntry, BrandMatcher  # noqa: E402
-from barcode_db.models import Brand, Company, CompanyPrefix  # noqa: E402
+from barcode_db.models import Brand, Company, CompanyPrefix, Product  # noqa: E402
 from barcode_db.registry import bump_registry_version  # noqa: E402
 from barcode_db.synthetic_brands import generate_brand_names  # noqa: E402
 from barcode_db.textkey import match_key, search_key  # noqa: E402
+from complaints.campaign import VerificationDay  # noqa: E402
 
 
 def gtin(payload: str) -> str:
@@ -89,15 +99,27 @@ def verify_inputs(names: list[str]) -> list[tuple[str, str]]:
     return everyday_inputs(names) + SUSPECT_INPUTS
 
 
+#: How many generated products there are (--products): one of them is an everyday code.
+PRODUCTS = 0
+
+
+def generated_product(number: int, companies: int) -> str:
+    """The GTIN of generated product ``number``: company ``number % companies``, item 2-99."""
+    return gtin(f"89370{number % companies:05d}{2 + number // companies:02d}")
+
+
 def everyday_inputs(names: list[str]) -> list[tuple[str, str]]:
-    """Verdicts that are no cause for suspicion: nothing is written."""
-    return [
+    """Verdicts that are no cause for suspicion: no signal is written."""
+    inputs = [
         ("8934673000017", ""),  # trusted, registered product
         (gtin("893467312345"), "Vinamilk"),  # trusted, brand agrees
         (gtin("893999912345"), ""),  # Vietnamese, owner not listed
         (gtin("300000000001"), ""),  # foreign
         (gtin(f"89370{0:05d}01"), names[0] if names else ""),  # generated owner, agrees
     ]
+    if PRODUCTS and names:  # a generated product, with its category
+        inputs.append((generated_product(PRODUCTS // 2, len(names) // 10), ""))
+    return inputs
 
 
 #: Suspect verdicts: each leaves an anonymous signal (a row written and committed), capped per
@@ -133,13 +155,28 @@ def bench_database(url: str | None, tmp: str) -> Iterator[str]:
         engine.dispose()
 
 
+#: --counting: VERIFICATION_COUNTS for the app, or None for its own setting.
+COUNTING: str | None = None
+
+
 def bench_app(url: str):  # type: ignore[no-untyped-def]
-    return create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}
-    )
+    config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}
+    if COUNTING:
+        config["VERIFICATION_COUNTS"] = COUNTING
+    return create_app(config)
 
 
-def build_database(url: str, names: list[str]) -> None:
+def counted_checks(url: str) -> int:
+    """The checks written to verification_day so far."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.sum(VerificationDay.count))) or 0)
+    finally:
+        engine.dispose()
+
+
+def build_database(url: str, names: list[str], products: int = 0) -> None:
     """The schema by the migrations, the sample registry and the generated one."""
     from flask_migrate import upgrade
 
@@ -152,16 +189,16 @@ def build_database(url: str, names: list[str]) -> None:
         db.session.commit()
         started = time.perf_counter()
         if names:
-            load_generated_registry(names)
+            load_generated_registry(names, products)
         print(
-            f"registry: sample + {len(names)} generated brands "
+            f"registry: sample + {len(names)} generated brands, {products} generated products "
             f"(loaded in {time.perf_counter() - started:.1f} s)"
         )
         db.session.remove()
         db.engine.dispose()
 
 
-def load_generated_registry(names: list[str]) -> None:
+def load_generated_registry(names: list[str], products: int = 0) -> None:
     companies = [
         {
             "id": 100_000 + i,
@@ -186,6 +223,21 @@ def load_generated_registry(names: list[str]) -> None:
             for i, name in enumerate(names[: len(companies) * 10])
         ],
     )
+    if products:
+        if products > 98 * len(companies):
+            raise SystemExit(f"at most {98 * len(companies)} products for {len(names)} brands")
+        db.session.execute(
+            db.insert(Product),
+            [
+                {
+                    "gtin": generated_product(n, len(companies)).zfill(14),
+                    "name": f"Sản phẩm {n}",
+                    "company_id": 100_000 + n % len(companies),
+                    "category": CODES[n % len(CODES)],
+                }
+                for n in range(products)
+            ],
+        )
     bump_registry_version(db.session)
     db.session.commit()
 
@@ -346,6 +398,10 @@ def bench_http(url: str, names: list[str], args: argparse.Namespace) -> None:
         "SECRET_KEY": "bench",
         "FLASK_RATELIMIT_ENABLED": "false",
     }
+    if COUNTING:
+        env["FLASK_VERIFICATION_COUNTS"] = COUNTING
+    counted_before = counted_checks(url)
+    verifications = 1  # wait_until_serving's
     print(
         f"\nHTTP: gunicorn, {args.workers} sync workers each, {args.connections} connections, "
         f"{args.warmup:g} s warm-up each, {args.seconds:g} s measured each in {args.rounds} "
@@ -366,7 +422,8 @@ def bench_http(url: str, names: list[str], args: argparse.Namespace) -> None:
         )
         for _label, port, paths in targets:
             # Every worker builds its registry snapshot on its first verification.
-            load(port, paths, connections=args.connections, seconds=args.warmup)
+            warm = load(port, paths, connections=args.connections, seconds=args.warmup)
+            verifications += warm.statuses[200] if port == app else 0
         # Slices taken in turn, so that what else the machine does weighs alike on each.
         for _round in range(args.rounds):
             for label, port, paths in targets:
@@ -374,6 +431,11 @@ def bench_http(url: str, names: list[str], args: argparse.Namespace) -> None:
                     port, paths, connections=args.connections, seconds=args.seconds / args.rounds
                 )
                 results.setdefault(label, Load()).add(part)
+    verifications += sum(r.statuses[200] for label, r in results.items() if "verify" in label)
+    print(
+        f"campaign figures ({COUNTING or 'as configured'}): {counted_checks(url) - counted_before} "
+        f"checks written by the workers, {verifications} verifications answered"
+    )
     print(
         "| endpoint | requests | req/s | × bare | p50 ms | p95 ms | p99 ms | max ms "
         "| load generator CPU | not 200 |"
@@ -403,6 +465,9 @@ def bench_http(url: str, names: list[str], args: argparse.Namespace) -> None:
 
 
 def bench_in_process(url: str, names: list[str], requests: int, profile: int) -> None:
+    from app.campaign import counts
+
+    counted_before = counted_checks(url)
     app = bench_app(url)
     inputs = verify_inputs(names)
     client = app.test_client()
@@ -432,6 +497,11 @@ def bench_in_process(url: str, names: list[str], requests: int, profile: int) ->
         print(f"\ncProfile of {profile} API requests, by own time:")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(30)
     bench_photo(client)
+    counts(app).flush()  # what is still in memory (a worker does this when it stops)
+    print(
+        f"campaign figures ({counts(app).mode}): {counted_checks(url) - counted_before} checks "
+        f"written, {1 + 2 * requests + profile + 5} verifications made"
+    )
 
 
 def bench_photo(client) -> None:  # type: ignore[no-untyped-def]
@@ -497,6 +567,14 @@ def bench_matcher(brands: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--brands", type=int, default=100_000)
+    parser.add_argument(
+        "--products", type=int, default=0, help="generated products, each with a category"
+    )
+    parser.add_argument(
+        "--counting",
+        choices=("batched", "each", "off"),
+        help="campaign counting (VERIFICATION_COUNTS); default: the app's own setting",
+    )
     parser.add_argument("--database-url", help="PostgreSQL (a schema of its own); default: SQLite")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--connections", type=int, default=16)
@@ -507,9 +585,11 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="cProfile this many API requests")
     parser.add_argument("--skip", nargs="*", default=[], choices=("http", "in-process", "matcher"))
     args = parser.parse_args()
+    global PRODUCTS, COUNTING
+    PRODUCTS, COUNTING = args.products, args.counting
     names = generate_brand_names(args.brands, seed=7) if args.brands else []
     with tempfile.TemporaryDirectory() as tmp, bench_database(args.database_url, tmp) as url:
-        build_database(url, names)
+        build_database(url, names, args.products)
         if "http" not in args.skip:
             bench_http(url, names, args)
         if "in-process" not in args.skip:

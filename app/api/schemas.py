@@ -31,11 +31,13 @@ from app.schema_fields import (
 from app.validation import ma_rule
 from app.verification import MAX_LABEL_PHOTOS
 from barcode_db.areas import provinces
+from barcode_db.categories import CODES as CATEGORY_CODES
 from barcode_db.claims import CLAIM_LENGTHS
 from barcode_db.label_text import PartyRole
 from barcode_db.matching import MatchKind
 from barcode_db.models import Programme
 from barcode_db.prefixes import PrefixKind
+from barcode_db.provenance import FACT_NAMES
 from barcode_db.verdict import Level, ReportHint, Source, Tone
 from complaints import report_rules as rules
 from complaints.evidence import MAX_PHOTOS
@@ -49,6 +51,18 @@ class LangArgs(Input):
         load_default="vi",
         validate=OneOf(["vi", "en"]),
         metadata={"description": "Language of messages."},
+    )
+
+
+class VerifyPhotoArgs(LangArgs):
+    counted = boolean_field(
+        load_default=True,
+        metadata={
+            "description": "false for a read that is not a shopper's check: the scan page "
+            "sends stills of its live camera to read the number, and counts the check that "
+            "follows. Checks are counted, with nothing personal, in the association's campaign "
+            "figures."
+        },
     )
 
 
@@ -70,7 +84,19 @@ class Claims(Input):
     expires = date_field(metadata={"description": "The expiry date on the label, YYYY-MM-DD."})
 
 
-class VerifyQuery(LangArgs, Claims):
+class CategoryArg(Input):
+    category = choice_field(
+        list(CATEGORY_CODES),
+        None,
+        metadata={
+            "description": "What the shopper says the product is (a category code), for the "
+            "Vietnamese alternatives when the registry does not know the product; the registry's "
+            "category comes first."
+        },
+    )
+
+
+class VerifyQuery(LangArgs, Claims, CategoryArg):
     code = fields.String(
         required=True,
         validate=ma_rule(lambda value: rules.length_problem(value, 512)),
@@ -407,6 +433,56 @@ class LabelSchema(ma.Schema):
     )
 
 
+class ProvenanceSchema(ma.Schema):
+    """One fact of where a product comes from, with its source and when it was last checked."""
+
+    fact = _enum(
+        list(FACT_NAMES),
+        required=True,
+        metadata={
+            "description": "Which fact: barcode_licensed_by (the GS1 organisation, from the GS1 "
+            "prefix table), brand_owner (the registry company; registered in Vietnam when it "
+            "has a tax code), owner_group (its group and that group's country), made_in, "
+            "certification (one per certification held now, or one saying none)."
+        },
+    )
+    value = fields.String(required=True, metadata={"description": "In the language asked for."})
+    source = fields.String(
+        required=True,
+        metadata={
+            "description": "Where the fact comes from, as recorded (or “not checked” / “not "
+            "recorded”, in the language asked for)."
+        },
+    )
+    checked_on = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When the source was last checked; null when not recorded."},
+    )
+
+
+class AlternativeCertificationSchema(ma.Schema):
+    programme = _enum([p.value for p in Programme], required=True)
+    year = fields.Integer(required=True)
+    valid_until = fields.Date(required=True, allow_none=True)
+
+
+class AlternativeSchema(ma.Schema):
+    """A trusted Vietnamese product of the same category."""
+
+    gtin = fields.String(required=True, metadata={"description": "As printed on the pack."})
+    name = fields.String(required=True)
+    brand = fields.String(required=True, allow_none=True)
+    company_code = fields.String(required=True)
+    certifications = fields.List(
+        fields.Nested(AlternativeCertificationSchema),
+        required=True,
+        metadata={"description": "Those current today: the company's and its brand's."},
+    )
+    url = fields.Url(required=True, metadata={"description": "Its page in the catalogue."})
+    sample_data = fields.Boolean(required=True)
+
+
 class VerificationSchema(ma.Schema):
     input = fields.String(required=True)
     gtin = fields.String(
@@ -473,6 +549,25 @@ class VerificationSchema(ma.Schema):
         },
     )
     label = fields.Nested(LabelSchema, required=True, allow_none=True)
+    provenance = fields.List(
+        fields.Nested(ProvenanceSchema),
+        required=True,
+        metadata={
+            "description": "How Vietnamese is this: separate facts, each with its source and "
+            "date (no score). The GS1 fact for any valid product number; the others when the "
+            "registry gives the number an owner."
+        },
+    )
+    alternatives = fields.List(
+        fields.Nested(AlternativeSchema),
+        required=True,
+        metadata={
+            "description": "Up to 5 trusted Vietnamese products of the same category, best "
+            "first (most certifications current today, then Vietnam National Brand, then the "
+            "name), after a FOREIGN, NO_COUNTRY, VIETNAMESE or suspect verdict; empty when the "
+            "category is not known (the registry's product category, else ``category``)."
+        },
+    )
 
 
 class FiledSchema(ma.Schema):

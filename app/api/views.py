@@ -11,14 +11,19 @@ from flask_babel import force_locale, gettext
 from flask_smorest import Api, Blueprint
 
 from app.api import schemas
+from app.campaign import count_verification
 from app.complaint_service import Upload, normalise_code, submit
 from app.extensions import db, limiter
 from app.i18n import render_message
 from app.public.reports import complaint_rate_limit, tracking_rate_limit
 from app.verification import (
+    CachedAnswer,
+    Explained,
     Verification,
     answers,
+    explain,
     photo_rate_limit,
+    product_url,
     record_signal_for,
     snapshot,
     typed_claims,
@@ -28,11 +33,12 @@ from app.verification import (
     verify_photos,
 )
 from barcode_db.areas import communes_of, province_names
-from barcode_db.gtin import parse_code
+from barcode_db.gtin import parse_code, printed_gtin
 from barcode_db.label import LabelReading
 from barcode_db.models import PROGRAMME_NAMES
 from barcode_db.verdict import SUSPECT_LEVELS, LabelClaims
 from complaints import queries
+from complaints.campaign import Channel
 from complaints.models import Source
 from complaints.operations import NewComplaint
 from complaints.tracking import normalise_tracking_code
@@ -143,7 +149,45 @@ def label_json(label: LabelReading | None) -> dict[str, Any] | None:
     }
 
 
-def verification_json(result: Verification, raw_input: str, lang: str) -> dict[str, Any]:
+def provenance_json(explained: Explained) -> list[dict[str, Any]]:
+    """The verdict's facts with their sources (schemas.ProvenanceSchema)."""
+    return [
+        {
+            "fact": f.fact,
+            "value": render_message(f.value),
+            "source": render_message(f.source),
+            "checked_on": f.checked_on.isoformat() if f.checked_on else None,
+        }
+        for f in explained.provenance
+    ]
+
+
+def alternatives_json(explained: Explained) -> list[dict[str, Any]]:
+    """The Vietnamese alternatives (schemas.AlternativeSchema)."""
+    return [
+        {
+            "gtin": printed_gtin(a.gtin),
+            "name": a.product.name,
+            "brand": a.product.brand,
+            "company_code": a.company.code,
+            "certifications": [
+                {
+                    "programme": c.programme.value,
+                    "year": c.year,
+                    "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+                }
+                for c in a.certifications
+            ],
+            "url": product_url(a.gtin, external=True),
+            "sample_data": a.is_sample,
+        }
+        for a in explained.alternatives
+    ]
+
+
+def verification_json(
+    result: Verification, raw_input: str, lang: str, explained: Explained
+) -> dict[str, Any]:
     """The public shape of a verification (schemas.VerificationSchema)."""
     verdict = result.verdict
     facts = verdict.facts
@@ -236,6 +280,8 @@ def verification_json(result: Verification, raw_input: str, lang: str) -> dict[s
         "chosen_reason": result.chosen_reason,
         "choices": [p.gtin for p in result.choices],
         "label": label_json(result.label),
+        "provenance": provenance_json(explained),
+        "alternatives": alternatives_json(explained),
     }
 
 
@@ -250,10 +296,12 @@ def _answered_before(view: Any) -> Any:
         if code is not None:
             parsed = parse_code(code)
             inputs = verdict_inputs(parsed)
-            key = (request.query_string, request.args.get("lang", "vi"))
+            # The host too: the answer's links (alternatives) are absolute.
+            key = (request.query_string, request.args.get("lang", "vi"), request.host)
             answer = answers.get(key, inputs)
             if answer is not None:
-                return current_app.response_class(answer, mimetype="application/json")
+                count_verification(answer.verdict, Channel.TYPED)
+                return current_app.response_class(answer.body, mimetype="application/json")
             g.verify_question = (key, parsed, inputs)
         return view(*args, **kwargs)
 
@@ -276,16 +324,18 @@ def verify_get(args: dict[str, Any]):
     key, parsed, inputs = g.verify_question  # set by _answered_before, the code being given
     with force_locale(lang):
         result = verify_parsed(parsed, claims=_claims(args), inputs=inputs)
-        response = jsonify(verification_json(result, request.args["code"], lang))
+        explained = explain(result, category=args.get("category"), inputs=inputs)
+        response = jsonify(verification_json(result, request.args["code"], lang, explained))
         recorded = record_signal_for(result, from_photo=False)
+        count_verification(result.verdict, Channel.TYPED)
         if not recorded and result.verdict.level not in SUSPECT_LEVELS:
-            answers.put(key, inputs, response.get_data())
+            answers.put(key, inputs, CachedAnswer(response.get_data(), result.verdict))
         return response
 
 
 @blueprint.post("/v1/verify")
 @limiter.shared_limit(photo_rate_limit, scope="photo-verify")
-@blueprint.arguments(schemas.LangArgs, location="query", error_status_code=400)
+@blueprint.arguments(schemas.VerifyPhotoArgs, location="query", error_status_code=400)
 @blueprint.arguments(
     schemas.VerifyForm,
     location="form",
@@ -309,7 +359,10 @@ def verify_post(query: dict[str, Any], form: dict[str, Any]):
             if "code" in form:
                 result = verify_code(form["code"], claims=claims)
                 record_signal_for(result, from_photo=False)
-                return jsonify(verification_json(result, form["code"], lang))
+                if query["counted"]:
+                    count_verification(result.verdict, Channel.TYPED)
+                explained = explain(result)
+                return jsonify(verification_json(result, form["code"], lang, explained))
             return api_error(
                 400, gettext("Send a photo as the multipart field “photo”, or a “code”.")
             )
@@ -325,8 +378,11 @@ def verify_post(query: dict[str, Any], form: dict[str, Any]):
         # An unreadable image is an ImageRejected refusal (413 or 422), shown by the app.
         result = verify_photos([f.read(limit) for f in uploads], claims=claims)
         record_signal_for(result, from_photo=True)
+        if query["counted"]:
+            count_verification(result.verdict, Channel.PHOTO)
         names = ", ".join(f.filename or "photo" for f in uploads)
-        return jsonify(verification_json(result, names, lang))
+        explained = explain(result)
+        return jsonify(verification_json(result, names, lang, explained))
 
 
 @blueprint.get(
@@ -469,3 +525,4 @@ def complaint_get(query: dict[str, Any], tracking_code: str):
 
 
 from app.api import cases as _cases  # noqa: E402, F401  (GET /api/v1/cases joins this blueprint)
+from app.api import catalogue as _catalogue  # noqa: E402, F401  (GET /api/v1/catalogue, open data)

@@ -30,6 +30,7 @@ from app.clock import local_today
 from app.i18n import render_message
 from app.validation import CoreRule
 from app.verification import MAX_LABEL_PHOTOS
+from barcode_db.areas import province_names
 from barcode_db.claims import CLAIM_LENGTHS
 from complaints import report_rules as rules
 from complaints.workflow import CATEGORY_NAMES, Category
@@ -89,6 +90,9 @@ class CodeForm(LabelClaimsMixin, FlaskForm):
         csrf = False
 
     code = StringField(lazy_gettext("Barcode number"), validators=[Length(max=512)])
+    #: What the shopper says the product is (a category code of barcode_db.categories), for the
+    #: Vietnamese alternatives when the registry does not know it; an unknown code is not used.
+    category = StringField(validators=[Optional(), Length(max=40)])
 
 
 def _category_choices() -> list[SelectChoice]:
@@ -192,3 +196,20 @@ class TrackForm(FlaskForm):
         csrf = False
 
     code = StringField(lazy_gettext("Tracking code"), validators=[InputRequired(), Length(max=20)])
+
+
+def _province_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("", lazy_gettext("Not given")),
+        *(SelectChoice(code, name) for code, name in province_names().items()),
+    ]
+
+
+class ProvinceChoiceForm(FlaskForm):
+    """The shopper's province, remembered in a cookie of theirs and sent with their checks
+    (app/campaign.py); "Not given" forgets it."""
+
+    province = SelectField(
+        lazy_gettext("Your province (optional, for the association's statistics)"),
+        choices=_province_choices,
+    )

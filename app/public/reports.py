@@ -4,14 +4,11 @@ page with the satisfaction rating."""
 from __future__ import annotations
 
 import base64
-import io
 import logging
 import re
 import uuid
 from dataclasses import dataclass
 
-import qrcode
-import qrcode.constants
 from flask import (
     abort,
     current_app,
@@ -43,6 +40,7 @@ from app.i18n import render_message
 from app.input_guard import shown_in_form, take_out_refused
 from app.public import blueprint
 from app.public.forms import ComplaintForm, RatingForm, TrackForm
+from app.public.qr import qr_response
 from app.unit_of_work import unit_of_work
 from barcode_db.areas import area_problem, communes_of, province_names
 from barcode_db.messages import Refusal
@@ -401,11 +399,4 @@ def track_rating(code: str):
 def track_qr(code: str):
     """A QR code that opens the tracking page: on the receipt, printable, scannable by any phone."""
     view = _tracked(code)
-    url = url_for("public.track", code=view.tracking_code, _external=True)
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=3)
-    qr.add_data(url)
-    buffer = io.BytesIO()
-    qr.make_image().save(buffer, format="PNG")
-    response = make_response(buffer.getvalue())
-    response.mimetype = "image/png"
-    return _private(response)
+    return _private(qr_response(url_for("public.track", code=view.tracking_code, _external=True)))

@@ -1,11 +1,11 @@
-"""Shoppers' pages: scan, verdict, the trusted-brand directory."""
+"""Shoppers' pages: scan and verdict (the brand directory: app/public/catalogue.py)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -13,35 +13,33 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
-from sqlalchemy.orm import selectinload
 
-from app.extensions import db, limiter
+from app.campaign import (
+    chosen_province,
+    code_channel,
+    count_verification,
+    remember_province,
+)
+from app.extensions import limiter
 from app.i18n import render_message, set_language_cookie
 from app.public import blueprint
-from app.public.forms import CodeForm, PhotoForm
-from app.query_args import PageQuery, read_query
+from app.public.forms import CodeForm, PhotoForm, ProvinceChoiceForm
 from app.redirects import safe_target
 from app.verification import (
     Verification,
+    explain,
     photo_rate_limit,
     record_signal_for,
     typed_claims,
     verify_code,
     verify_photos,
 )
-from barcode_db.areas import provinces
+from barcode_db.areas import province_names
+from barcode_db.catalogue import MAX_ALTERNATIVES
+from barcode_db.categories import CATEGORIES
 from barcode_db.images import ImageRejected
-from barcode_db.models import Brand, Certification, Company
-from barcode_db.textkey import LIKE_ESCAPE, like_pattern, search_key
 from barcode_db.verdict import LabelClaims
-
-BRANDS_PER_PAGE = 20
-#: The certifications the brand pages list: those an administrator retired (withdrew) are not
-#: shown to shoppers at all; ended ones are, with their end date. (Verdicts decide currency with
-#: ``Certification.status`` / ``CertificationFact.status``, the same rule.)
-LISTED_CERTIFICATIONS = selectinload(
-    Company.certifications.and_(Certification.retired_at.is_(None))
-)
+from complaints.campaign import Channel
 
 
 def _claims(form: CodeForm | PhotoForm) -> LabelClaims:
@@ -69,9 +67,12 @@ def verify():
         return render_template("public/scan.html", code_form=form, photo_form=PhotoForm()), 400
     result = verify_code(form.code.data or "", claims=_claims(form))
     record_signal_for(result, from_photo=False)
+    count_verification(result.verdict, code_channel(), province_code=chosen_province())
     return render_template(
         "public/verdict.html",
         result=result,
+        explained=explain(result, category=form.category.data),
+        categories=CATEGORIES,
         code_form=form,
         photo_form=PhotoForm(formdata=None),
     )
@@ -90,6 +91,9 @@ def verify_photo_upload():
     try:
         result = verify_photos(photos, claims=_claims(form), live_code=form.code.data or None)
         record_signal_for(result, from_photo=True)
+        # The live camera's "photograph the label too" sends the number it read with the photo.
+        channel = Channel.CAMERA if form.code.data else Channel.PHOTO
+        count_verification(result.verdict, channel, province_code=chosen_province())
     except ImageRejected as rejected:
         status = 413 if rejected.message.code == "too_large" else 400
         return render_template(
@@ -102,6 +106,8 @@ def verify_photo_upload():
     return render_template(
         "public/verdict.html",
         result=result,
+        explained=explain(result),
+        categories=CATEGORIES,
         code_form=code_form,
         hints=hints,
         photo_form=PhotoForm(formdata=None),
@@ -135,55 +141,6 @@ def _recheck_form(result: Verification, typed: PhotoForm) -> tuple[CodeForm, dic
     return form, hints
 
 
-@blueprint.get("/brands")
-def brands():
-    args = read_query(PageQuery)
-    query, province, page = args["q"][:100], args["province"], args["page"]
-    statement = (
-        sa.select(Company)
-        .where(Company.retired_at.is_(None))
-        .options(
-            selectinload(Company.brands),
-            LISTED_CERTIFICATIONS,
-            selectinload(Company.prefixes),
-        )
-        .order_by(Company.name_key, Company.id)
-        # Rows already in the session (with every certification) are read again.
-        .execution_options(populate_existing=True)
-    )
-    if query:
-        key = like_pattern(search_key(query))
-        brand_match = sa.select(Brand.company_id).where(
-            Brand.name_key.like(key, escape=LIKE_ESCAPE)
-        )
-        statement = statement.where(
-            sa.or_(Company.name_key.like(key, escape=LIKE_ESCAPE), Company.id.in_(brand_match))
-        )
-    if province:
-        statement = statement.where(Company.province_code == province)
-    pagination = db.paginate(statement, page=page, per_page=BRANDS_PER_PAGE, error_out=False)
-    return render_template(
-        "public/brands.html",
-        pagination=pagination,
-        query=query,
-        province=province,
-        provinces=provinces(),
-    )
-
-
-@blueprint.get("/brands/<code>")
-def company(code: str):
-    found = db.session.scalar(
-        sa.select(Company)
-        .where(Company.code == code, Company.retired_at.is_(None))
-        .options(LISTED_CERTIFICATIONS)
-        .execution_options(populate_existing=True)
-    )
-    if found is None:
-        abort(404)
-    return render_template("public/company.html", company=found, provinces=provinces())
-
-
 @blueprint.get("/favicon.ico")
 def favicon():
     """Browsers ask for /favicon.ico whatever the page says: no 404 on every first visit."""
@@ -192,7 +149,7 @@ def favicon():
 
 @blueprint.get("/about")
 def about():
-    return render_template("public/about.html")
+    return render_template("public/about.html", max_alternatives=MAX_ALTERNATIVES)
 
 
 @blueprint.get("/lang/<lang>")
@@ -202,6 +159,32 @@ def set_language(lang: str):
     target = safe_target(request.args.get("next"), url_for("public.scan"))
     response = make_response(redirect(target))
     set_language_cookie(response, lang)
+    return response
+
+
+@blueprint.post("/province")
+def choose_province():
+    """Remember (or forget) the shopper's province for the campaign figures: a cookie of
+    theirs, sent with their checks; nothing is stored about them."""
+    form = ProvinceChoiceForm()
+    if not form.validate_on_submit():
+        abort(400)
+    code = form.province.data or None
+    response = make_response(redirect(url_for("public.scan")))
+    remember_province(response, code)
+    if code:
+        flash(
+            gettext(
+                "Your province is remembered: %(province)s. Your checks are counted there, with "
+                "nothing about you.",
+                province=province_names()[code],
+            ),
+            "success",
+        )
+    else:
+        flash(
+            gettext("Your province is forgotten: your checks are counted without one."), "success"
+        )
     return response
 
 

@@ -19,6 +19,7 @@ from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import DateInput
 
+from barcode_db.categories import CATEGORIES
 from barcode_db.models import PROGRAMME_NAMES, Programme
 from barcode_db.registry_rules import LIMITS
 
@@ -45,20 +46,55 @@ class CompanyForm(_Form):
     address = StringField(lazy_gettext("Address"), render_kw=_max("company", "address"))
     province_code = SelectField(lazy_gettext("Province"), validate_choice=False)
     website = StringField(lazy_gettext("Website"), render_kw=_max("company", "website"))
+    # What the shopper is told about the company, with where and when it was checked.
+    made_in = StringField(
+        lazy_gettext("Where its goods are made (provinces, countries)"),
+        render_kw=_max("company", "made_in"),
+    )
+    owner_group = StringField(
+        lazy_gettext("Group it belongs to (empty: none)"), render_kw=_max("company", "owner_group")
+    )
+    #: Countries by name in the reader's language (choices set by the view); the rules check
+    #: the code, so a value no option offers is refused under the field.
+    owner_country = SelectField(lazy_gettext("Country of that group"), validate_choice=False)
+    source = StringField(
+        lazy_gettext("Where these facts were checked (register, filing, visit)"),
+        render_kw=_max("company", "source"),
+    )
+    checked_on = StringField(lazy_gettext("Checked on"), widget=DateInput())
 
 
 class PrefixForm(_Form):
     prefix = StringField(lazy_gettext("GS1 company prefix (893 and 4 to 7 more digits)"))
 
 
+def category_choices(empty: str) -> list[SelectChoice]:
+    """The registry's categories (:mod:`barcode_db.categories`, in its order) by their names in
+    the reader's language, after an empty choice reading ``empty``."""
+    return [SelectChoice("", empty)] + [
+        SelectChoice(c.code, lazy_gettext(c.name)) for c in CATEGORIES
+    ]
+
+
 class BrandForm(_Form):
     name = StringField(lazy_gettext("Brand name"), render_kw=_max("brand", "name"))
+    category = SelectField(
+        lazy_gettext("Category"),
+        choices=lambda: category_choices(str(lazy_gettext("— none —"))),
+        validate_choice=False,
+    )
 
 
 class ProductForm(_Form):
     gtin = StringField(lazy_gettext("Barcode number (GTIN)"))
     name = StringField(lazy_gettext("Product name"), render_kw=_max("product", "name"))
     brand_id = SelectField(lazy_gettext("Brand"), validate_choice=False)
+    #: Empty: the product takes its brand's category.
+    category = SelectField(
+        lazy_gettext("Category"),
+        choices=lambda: category_choices(str(lazy_gettext("— the brand’s —"))),
+        validate_choice=False,
+    )
 
 
 def _programme_choices() -> list[SelectChoice]:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
 import sqlalchemy as sa
+from babel import Locale
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
@@ -31,7 +34,7 @@ from app.auth.access import TRIAGE_ROLES, roles_required
 from app.clock import LOCAL_TZ, local_today, utc_now
 from app.errors import handle_http_error
 from app.extensions import db
-from app.i18n import render_message
+from app.i18n import current_language, day, render_message
 from app.query_args import PageQuery, read_query
 from app.registry_admin import blueprint
 from app.registry_admin.forms import (
@@ -47,6 +50,7 @@ from app.registry_admin.forms import (
 from app.unit_of_work import transactional, unit_of_work
 from barcode_db import admin
 from barcode_db.areas import provinces
+from barcode_db.categories import category
 from barcode_db.gtin import printed_gtin
 from barcode_db.importer import ImportReport
 from barcode_db.messages import N_, Refusal
@@ -60,6 +64,7 @@ from barcode_db.models import (
     RegistryEvent,
 )
 from barcode_db.registry_files import MAX_UPLOAD_BYTES, RECORD_KINDS, RowError, read_upload
+from barcode_db.registry_rules import COUNTRY_CODES
 from barcode_db.textkey import LIKE_ESCAPE, like_pattern, match_key, search_key
 from complaints.queries import fetch_people, read_id
 
@@ -107,6 +112,12 @@ FIELD_NAMES = {
     "updated": N_("Updated"),
     "not_restored": N_("Retired, left as they were"),
     "sha256": "SHA-256",
+    "category": N_("Category"),
+    "made_in": N_("Where its goods are made"),
+    "owner_group": N_("Group"),
+    "owner_country": N_("Country of that group"),
+    "source": N_("Source of these facts"),
+    "checked_on": N_("Checked on"),
 }
 KIND_NAMES = {
     "company": N_("Companies"),
@@ -132,12 +143,36 @@ def _register_body_limits(state: Any) -> None:
     limits.setdefault("registry_admin.import_confirm", CONFIRM_BODY_LIMIT)
 
 
+def registry_value(field: str, value: Any) -> Any:
+    """A stored value of a registry field as staff read it: a GTIN as printed, a category, a
+    province or a country by name, a date day first; anything else as it is."""
+    if not isinstance(value, str) or not value:
+        return value
+    if field == "gtin":
+        return printed_gtin(value)
+    if field == "category":
+        known = category(value)
+        return gettext(known.name) if known else value
+    if field == "province_code":
+        province = provinces().get(value)
+        return province.name if province else value
+    if field == "owner_country":
+        return _country_names().get(value, value)
+    if field in ("checked_on", "valid_until"):
+        try:
+            return day(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
 @blueprint.app_context_processor
 def registry_admin_globals() -> dict[str, Any]:
     return {
         "registry_entity_names": ENTITY_NAMES,
         "registry_action_names": ACTION_NAMES,
         "registry_field_names": FIELD_NAMES,
+        "registry_value": registry_value,
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
     }
 
@@ -264,6 +299,27 @@ def _province_choices() -> list[SelectChoice]:
     ]
 
 
+@functools.cache
+def _countries_in(lang: str) -> dict[str, str]:
+    names = Locale.parse(lang).territories
+    english = Locale.parse("en").territories
+    return {code: str(names.get(code) or english.get(code) or code) for code in COUNTRY_CODES}
+
+
+def _country_names() -> dict[str, str]:
+    """The countries the registry's rules accept, by their CLDR names in the reader's language
+    (English where CLDR has no name in it)."""
+    return _countries_in(current_language())
+
+
+def _country_choices() -> list[SelectChoice]:
+    """Countries sorted by name as the reader reads them (Đức among the D's)."""
+    countries = sorted(_country_names().items(), key=lambda item: (search_key(item[1]), item[1]))
+    return [SelectChoice("", gettext("— none —"))] + [
+        SelectChoice(code, f"{name} ({code})") for code, name in countries
+    ]
+
+
 def _company_fields(form: CompanyForm) -> admin.CompanyFields:
     return admin.CompanyFields(
         code=form.code.data or "",
@@ -272,6 +328,11 @@ def _company_fields(form: CompanyForm) -> admin.CompanyFields:
         address=form.address.data or "",
         province_code=form.province_code.data or "",
         website=form.website.data or "",
+        made_in=form.made_in.data or "",
+        owner_group=form.owner_group.data or "",
+        owner_country=form.owner_country.data or "",
+        source=form.source.data or "",
+        checked_on=form.checked_on.data or None,
     )
 
 
@@ -288,6 +349,7 @@ def _company_form_page(
 def company_new() -> ResponseReturnValue:
     form = CompanyForm()
     form.province_code.choices = _province_choices()
+    form.owner_country.choices = _country_choices()
     if request.method == "GET":
         return _company_form_page(form, None)
     return _changed(
@@ -308,6 +370,7 @@ def company_edit(company_id: int) -> ResponseReturnValue:
     company: Company = _get_or_404(Company, company_id)
     form = CompanyForm(obj=company if request.method == "GET" else None)
     form.province_code.choices = _province_choices()
+    form.owner_country.choices = _country_choices()
     if request.method == "GET":
         return _company_form_page(form, company)
     return _changed(
@@ -431,7 +494,12 @@ def brand_add(company_id: int) -> ResponseReturnValue:
         "brand",
         form,
         lambda company: admin.add_brand(
-            db.session, company, form.name.data or "", actor=_actor(), now=utc_now()
+            db.session,
+            company,
+            form.name.data or "",
+            category=form.category.data or None,
+            actor=_actor(),
+            now=utc_now(),
         ),
         gettext("The brand was added."),
     )
@@ -439,7 +507,10 @@ def brand_add(company_id: int) -> ResponseReturnValue:
 
 def _product_fields(form: ProductForm) -> admin.ProductFields:
     return admin.ProductFields(
-        gtin=form.gtin.data or "", name=form.name.data or "", brand_id=_brand_id(form.brand_id.data)
+        gtin=form.gtin.data or "",
+        name=form.name.data or "",
+        brand_id=_brand_id(form.brand_id.data),
+        category=form.category.data or None,
     )
 
 
@@ -511,7 +582,12 @@ def brand_edit(brand_id: int) -> ResponseReturnValue:
         return _edit_page(page, form, brand)
     return _changed(
         lambda: admin.rename_brand(
-            db.session, brand, form.name.data or "", actor=_actor(), now=utc_now()
+            db.session,
+            brand,
+            form.name.data or "",
+            category=form.category.data or None,
+            actor=_actor(),
+            now=utc_now(),
         ),
         success=gettext("The brand was saved."),
         target=url_for(".company", company_id=brand.company_id, _anchor="brand"),
@@ -529,6 +605,7 @@ def product_edit(product_id: int) -> ResponseReturnValue:
             gtin=printed_gtin(product.gtin),
             name=product.name,
             brand_id=str(product.brand_id or ""),
+            category=product.category or "",
         )
     else:
         form = ProductForm()

@@ -15,14 +15,16 @@ from typing import Any
 
 import xlsxwriter
 from flask import current_app, render_template
-from flask_babel import format_decimal, gettext
+from flask_babel import format_decimal, format_percent, gettext
 
 from app import i18n
 from app.clock import LOCAL_TZ
 from app.reports import charts
 from barcode_db.areas import commune, province_names
+from barcode_db.categories import category
 from barcode_db.gtin import printed_gtin
 from barcode_db.messages import N_
+from complaints.campaign import NONE, Compared, Tally
 from complaints.reports import (
     HEADLINE_NAMES,
     OUTCOME_NAMES,
@@ -49,8 +51,37 @@ SATISFACTION_NOTE = N_(
     "Ratings given by consumers during the period, whenever they had complained."
 )
 SCANS_NOTE = N_(
-    "Suspect scans recorded: only verifications with a suspect verdict leave an anonymous "
-    "record, so these are not all the verifications made."
+    "Suspect scans recorded: each suspect verdict leaves an anonymous record of what was "
+    "scanned, for staff to follow up. Every check, whatever its verdict, is counted in the "
+    "campaign figures."
+)
+CAMPAIGN_NOTE = N_(
+    "Every check shoppers made on this site and through its API (typed, with the camera or "
+    "with a photo), counted by day with nothing personal: no address on the internet, no "
+    "barcode. A check made again counts again. Checks are counted from the version of the "
+    "site that introduced these figures: periods before it show none."
+)
+SHARES_NOTE = N_(
+    "Shares are of the checks of a valid product number: a mistyped number, a photo with no "
+    "barcode or a number that is not a product's says nothing of where goods come from. A "
+    "Vietnamese-licensed barcode (prefix 893) was registered with GS1 Vietnam; it does not "
+    "say where the goods were made. Trusted goods: the number's owner is in the registry of "
+    "trusted brands and nothing on the label contradicts it."
+)
+CAMPAIGN_PROVINCE_NOTE = N_(
+    "“In the province” counts the checks of shoppers who chose this province on the scan page. "
+    "The choice is optional and never guessed; checks without one are under “Province not "
+    "given”."
+)
+CAMPAIGN_NO_COMMUNE_NOTE = N_(
+    "Checks carry no commune: the campaign figures are the whole province's."
+)
+#: The campaign's key figures, in the order shown: counts, then shares (of product numbers).
+CAMPAIGN_ROWS = (
+    ("checks", N_("Checks made")),
+    ("product_numbers", N_("Checks of a product number")),
+    ("vietnamese_share", N_("Share with a Vietnamese-licensed barcode (GS1 Vietnam, 893)")),
+    ("trusted_share", N_("Share of trusted goods")),
 )
 UNKNOWN_PROVINCE_NOTE = N_(
     "Most scans carry no province: the “Province unknown” column counts those, from the "
@@ -97,6 +128,44 @@ def day(value: dt.date | dt.datetime | None) -> str:
 def moment(value: dt.datetime | None) -> str:
     """dd/mm/yyyy hh:mm in local time (the pages' ``moment`` filter)."""
     return NO_VALUE if value is None else i18n.moment(value)
+
+
+def percent(value: float | None) -> str:
+    """A share (0-1) as a percentage with one decimal: 41,2 % in Vietnamese."""
+    return NO_VALUE if value is None else format_percent(value, format="#,##0.0 %")
+
+
+def points(current: float | None, previous: float | None) -> str:
+    """The change of a share, in percentage points: +3,2 points."""
+    if current is None or previous is None:
+        return NO_VALUE
+    return gettext("%(change)s points", change=change(round((current - previous) * 100, 1)))
+
+
+def campaign_value(tally: Tally, key: str) -> str:
+    """A key figure of the campaign: a count, or a share as a percentage."""
+    value = getattr(tally, key)
+    return percent(value) if key.endswith("_share") else count(value)
+
+
+def campaign_change(line: Compared, key: str) -> str:
+    """How a key figure changed from the period before: checks, or percentage points."""
+    if key.endswith("_share"):
+        return points(getattr(line.current, key), getattr(line.previous, key))
+    return change(getattr(line.current, key) - getattr(line.previous, key))
+
+
+def category_name(code: str) -> str:
+    """A registry category in words; "" is a product the registry gives no category."""
+    if code == NONE:
+        return gettext("No category in the registry")
+    found = category(code)
+    return gettext(found.name) if found else code
+
+
+def province_name(code: str) -> str:
+    """A province in words; "" is a check whose shopper chose none."""
+    return gettext("Province not given") if code == NONE else province_names().get(code, code)
 
 
 def period_title(period: Period) -> str:
@@ -157,6 +226,16 @@ def chart_images(report: Report) -> dict[str, bytes]:
             },
         ),
     }
+    campaign = report.campaign
+    if campaign.by_category:
+        images["campaign"] = charts.grouped_bar_chart(
+            gettext("Checks by category, whole country"),
+            [category_name(line.key) for line in campaign.by_category],
+            {
+                this: [line.current.checks for line in campaign.by_category],
+                before: [line.previous.checks for line in campaign.by_category],
+            },
+        )
     scans = report.suspect_scans
     if scans.levels:
         images["scans"] = charts.grouped_bar_chart(
@@ -192,6 +271,12 @@ def template_context(report: Report, images: dict[str, bytes] | None = None) -> 
         "outcome_names": OUTCOME_NAMES,
         "headline_names": HEADLINE_NAMES,
         "level_name": level_name,
+        "campaign_rows": CAMPAIGN_ROWS,
+        "campaign_value": campaign_value,
+        "campaign_change": campaign_change,
+        "category_name": category_name,
+        "province_label": province_name,
+        "percent": percent,
         "count": count,
         "decimal": decimal,
         "number": number,
@@ -206,6 +291,10 @@ def template_context(report: Report, images: dict[str, bytes] | None = None) -> 
             "scans": SCANS_NOTE,
             "unknown_province": UNKNOWN_PROVINCE_NOTE,
             "no_commune": NO_COMMUNE_NOTE,
+            "campaign": CAMPAIGN_NOTE,
+            "shares": SHARES_NOTE,
+            "campaign_province": CAMPAIGN_PROVINCE_NOTE,
+            "campaign_no_commune": CAMPAIGN_NO_COMMUNE_NOTE,
         },
         "population_note": gettext(POPULATION_NOTE, when=moment(report.generated_at)),
     }
@@ -446,6 +535,7 @@ def render_xlsx(report: Report, images: dict[str, bytes] | None = None) -> bytes
         notes=[gettext(SCANS_NOTE), gettext(UNKNOWN_PROVINCE_NOTE)]
         + ([gettext(NO_COMMUNE_NOTE)] if report.commune_code else []),
     )
+    _campaign_sheets(book, report)
     pictures = book.book.add_worksheet(_sheet_name(gettext("Charts"), book.names))
     row = 0
     for png in (images if images is not None else chart_images(report)).values():
@@ -453,6 +543,90 @@ def render_xlsx(report: Report, images: dict[str, bytes] | None = None) -> bytes
         row += 32
     book.book.close()
     return buffer.getvalue()
+
+
+def _share(value: float | None) -> float | None:
+    """A share as a percentage number (41.2) for a worksheet cell."""
+    return None if value is None else round(value * 100, 1)
+
+
+def _campaign_sheets(book: _Workbook, report: Report) -> None:
+    """The campaign figures: key figures in the province and the country, then the country's
+    checks by verdict level, category and province, each against the period before."""
+    campaign = report.campaign
+    this, before = report.period.label, report.period.previous().label
+    province, country = gettext("In the province"), gettext("Whole country")
+    code, difference = gettext("Code"), gettext("Difference")
+
+    def value(tally: Tally, key: str) -> Any:
+        found = getattr(tally, key)
+        return _share(found) if key.endswith("_share") else found
+
+    book.sheet(
+        gettext("Campaign figures"),
+        [
+            code,
+            gettext("Indicator"),
+            f"{province} {this}",
+            f"{province} {before}",
+            f"{country} {this}",
+            f"{country} {before}",
+        ],
+        [
+            [
+                key,
+                gettext(name) + (" (%)" if key.endswith("_share") else ""),
+                value(campaign.province.current, key),
+                value(campaign.province.previous, key),
+                value(campaign.country.current, key),
+                value(campaign.country.previous, key),
+            ]
+            for key, name in CAMPAIGN_ROWS
+        ],
+        [18, 60, 20, 20, 20, 20],
+        notes=[gettext(CAMPAIGN_NOTE), gettext(SHARES_NOTE), gettext(CAMPAIGN_PROVINCE_NOTE)]
+        + ([gettext(CAMPAIGN_NO_COMMUNE_NOTE)] if report.commune_code else []),
+    )
+    book.sheet(
+        gettext("Checks by verdict level"),
+        [code, gettext("Verdict level"), this, before, difference],
+        [
+            [
+                line.key,
+                level_name(line.key),
+                line.current.checks,
+                line.previous.checks,
+                line.difference,
+            ]
+            for line in campaign.by_level
+        ],
+        [20, 52, 14, 14, 14],
+    )
+    shares = [
+        gettext("Share with a Vietnamese-licensed barcode (%)"),
+        gettext("Share of trusted goods (%)"),
+    ]
+    for title, head, lines, name in (
+        (gettext("Checks by category"), gettext("Category"), campaign.by_category, category_name),
+        (gettext("Checks by province"), gettext("Province"), campaign.by_province, province_name),
+    ):
+        book.sheet(
+            title,
+            [code, head, this, before, difference, *shares],
+            [
+                [
+                    line.key,
+                    name(line.key),
+                    line.current.checks,
+                    line.previous.checks,
+                    line.difference,
+                    _share(line.current.vietnamese_share),
+                    _share(line.current.trusted_share),
+                ]
+                for line in lines
+            ],
+            [18, 40, 14, 14, 14, 24, 20],
+        )
 
 
 def _stats(stats: Any) -> list[Any]:

@@ -41,6 +41,8 @@ def test_every_operation_is_fuzzed() -> None:
         "POST /api/v1/complaints",
         "GET /api/v1/complaints/{tracking_code}",
         "GET /api/v1/cases",
+        "GET /api/v1/catalogue",
+        "GET /api/v1/catalogue.csv",
     }
 
 

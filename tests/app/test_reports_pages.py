@@ -150,7 +150,7 @@ def test_workbook_has_a_sheet_per_section_with_the_counts(
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.get_data()))
-    assert len(book.worksheets) == 12
+    assert len(book.worksheets) == 16  # 11 sections, 4 of campaign figures, the charts
 
     def rows(index: int) -> dict[str, tuple]:
         """A sheet's rows by the code in column A."""

@@ -79,6 +79,9 @@ def test_what_a_shopper_is_told_of_a_company_is_cleaned_with_its_source() -> Non
         ({"owner_country": "XX"}, {"owner_country": "bad_country"}),
         ({"owner_country": "Thailand"}, {"owner_country": "bad_country"}),
         ({"owner_country": "001"}, {"owner_country": "bad_country"}),
+        # CLDR lists them, but they are groupings or placeholders, not a group's country.
+        ({"owner_country": "EU"}, {"owner_country": "bad_country"}),
+        ({"owner_country": "ZZ"}, {"owner_country": "bad_country"}),
         ({"checked_on": "1/10/2026"}, {"checked_on": "bad_date"}),
         ({"made_in": "x" * 301}, {"made_in": "too_long"}),
     ],

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import BrowserType, Page, Request, expect
 
+from app.campaign import counts
 from barcode_db.decode import decode_image
 from tests.support.labels import render_label, render_scene
 from tests.support.y4m import still_video
@@ -148,15 +149,16 @@ def test_a_code_the_browser_reads_sends_no_frame(
     # Past the moment the fallback would have sent a frame: the accepted read cancelled it.
     page.wait_for_timeout(wait_ms + 1500)
     assert frames == []
-    with page.expect_navigation(url=f"**/verify?code={VINAMILK_PRODUCT}"):
+    with page.expect_navigation(url=f"**/verify?code={VINAMILK_PRODUCT}&via=camera"):
         page.click("#camera-check")
     expect(page.locator("#verdict")).to_have_attribute("data-level", "TRUSTED")
 
 
 @pytest.mark.slow  # waits seconds of camera time by design
 def test_the_server_reads_what_the_browser_cannot(
-    camera_page: Callable[[Image.Image], Page], live_server: str, sample_registry
+    camera_page: Callable[[Image.Image], Page], live_server: str, sample_registry, app
 ) -> None:
+    counts(app).discard()
     page = camera_page(uneven_label())
     frames = _watch_frames_sent(page)
     page.goto(f"{live_server}/?scan_wait_ms=1000")
@@ -168,10 +170,13 @@ def test_the_server_reads_what_the_browser_cannot(
     assert not [s for s in statuses if s.startswith("Đã đọc được")], statuses
     assert frames[:2] == ["sent", "answered"]
     # The number the server read is checked like one read live.
-    with page.expect_navigation(url=f"**/verify?code={VINAMILK_PRODUCT}"):
+    with page.expect_navigation(url=f"**/verify?code={VINAMILK_PRODUCT}&via=camera"):
         page.click("#camera-check")
     expect(page.locator("#verdict")).to_have_attribute("data-level", "TRUSTED")
     expect(page.locator("#verdict-gtin")).to_have_text(VINAMILK_PRODUCT)
+    # One check in the campaign figures, a camera one: the frames only read the number.
+    assert [(k.channel, n) for k, n in counts(app).pending().items()] == [("camera", 1)]
+    counts(app).discard()
 
 
 @pytest.mark.slow  # waits seconds of camera time by design

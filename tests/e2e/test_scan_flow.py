@@ -82,7 +82,7 @@ def test_live_camera_accepts_a_code_after_two_identical_valid_reads(
     expect(page.locator("#camera-section")).to_be_visible()
     page.click("#camera-start")
     expect(page.locator("#camera-status")).to_contain_text(f"Read {VINAMILK_PRODUCT}.")
-    with page.expect_navigation(url=f"**/verify?code={VINAMILK_PRODUCT}"):
+    with page.expect_navigation(url=f"**/verify?code={VINAMILK_PRODUCT}&via=camera"):
         page.click("#camera-check")
     expect(page.locator("#verdict")).to_have_attribute("data-level", "TRUSTED")
 

@@ -112,12 +112,14 @@ def probe(app, client, db_session, sample_registry, make_user, make_complaint, m
         "product_id": first_id(Product),
         "certification_id": first_id(Certification),
         "evidence_id": 1,
+        "number": 1,
     }
     strings = {
         "code": complaint.tracking_code,
         "tracking_code": complaint.tracking_code,
         "lang": "vi",
         "province_code": "79",
+        "gtin": "8934673000017",
     }
     return client, ids, strings
 

@@ -122,7 +122,8 @@
       if (timer) { clearTimeout(timer); timer = null; }
       if (serverTimer) { clearTimeout(serverTimer); serverTimer = null; }
       status.textContent = text || message("msgRead", { code: value });
-      checkLink.href = script.dataset.verifyUrl + "?code=" + encodeURIComponent(value);
+      // via=camera: the check is counted as a camera one in the campaign figures.
+      checkLink.href = script.dataset.verifyUrl + "?code=" + encodeURIComponent(value) + "&via=camera";
       readPanel.hidden = false;
       checkLink.focus();
     }
@@ -155,7 +156,8 @@
         if (!blob) { serverTries -= 1; askServerLater(); return; }
         var body = new FormData();
         body.append("photo", blob, "camera-frame.jpg");
-        var url = script.dataset.serverReadUrl + "?lang=" + encodeURIComponent(document.documentElement.lang || "vi");
+        // counted=false: a still only reads the number; the check that follows is the one counted.
+        var url = script.dataset.serverReadUrl + "?lang=" + encodeURIComponent(document.documentElement.lang || "vi") + "&counted=false";
         fetch(url, { method: "POST", body: body, headers: { Accept: "application/json" } })
           .then(function (response) {
             if (response.status === 429) { return { limited: true }; }
