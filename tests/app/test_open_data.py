@@ -419,3 +419,10 @@ def test_a_json_file_that_is_not_a_catalogue_is_refused_whole(other_association,
     assert result.exit_code == 1
     assert "not a catalogue of this registry" in result.output
     assert "nothing was imported" in result.output
+
+
+def test_the_brand_list_links_to_the_open_data(client, sample_registry) -> None:
+    page = client.get("/brands?lang=en").get_data(as_text=True)
+    assert "open data (CC-BY 4.0)" in page
+    assert 'href="/api/v1/catalogue.csv" download' in page
+    assert client.get("/api/v1/catalogue.csv").status_code == 200

@@ -109,9 +109,34 @@ def registry(db_session) -> RegistryFactory:
     return RegistryFactory(db_session)
 
 
+#: The day the sample registry's certification dates were written for: tests that load it see
+#: this day as today, so that what they expect of its certifications (most current until
+#: 31/12/2026, one ended) holds whatever the wall clock says.
+SAMPLE_TODAY = dt.date(2026, 11, 27)
+
+
+def freeze_today(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
+    """Make ``app.clock.local_today`` answer ``day`` everywhere, in the modules that imported it
+    by name too (the web layer's one reading of the date; the cores are given it)."""
+    import sys
+
+    import app.clock
+
+    current = app.clock.local_today
+
+    def today() -> dt.date:
+        return day
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "local_today", None) is current:
+            monkeypatch.setattr(module, "local_today", today)
+
+
 @pytest.fixture
-def sample_registry(db_session):
-    """The bundled sample registry, imported as ``flask registry load-sample`` does."""
+def sample_registry(db_session, monkeypatch):
+    """The bundled sample registry, imported as ``flask registry load-sample`` does, on the day
+    its certification dates were written for (:data:`SAMPLE_TODAY`)."""
+    freeze_today(monkeypatch, SAMPLE_TODAY)
     text = resources.files("barcode_db").joinpath("data/sample_registry.csv").read_text("utf-8")
     rows, errors = read_rows(text)
     assert not errors
