@@ -117,15 +117,18 @@ SAMPLE_TODAY = dt.date(2026, 11, 27)
 
 def freeze_today(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
     """Make ``app.clock.local_today`` answer ``day`` everywhere, in the modules that imported it
-    by name too (the web layer's one reading of the date; the cores are given it)."""
+    by name too (the web layer's one reading of the date; the cores are given it) — unless the
+    test travels in time (time_machine): then it has chosen its clock, and that one answers."""
     import sys
+
+    import time_machine
 
     import app.clock
 
     current = app.clock.local_today
 
     def today() -> dt.date:
-        return day
+        return current() if time_machine.escape_hatch.is_travelling() else day
 
     for module in list(sys.modules.values()):
         if getattr(module, "local_today", None) is current:
