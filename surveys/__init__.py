@@ -1,0 +1,1 @@
+"""Consumer satisfaction surveys (issue 15): the core, without Flask."""
