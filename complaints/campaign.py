@@ -120,7 +120,8 @@ def add_counts(session: Session, counts: Mapping[CountKey, int]) -> None:
     dialect = session.get_bind().dialect.name
     insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:
-        raise NotImplementedError(f"no upsert for {dialect}")
+        _add_counts_row_by_row(session, rows)
+        return
     table = VerificationDay.__table__
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
         statement = insert(table).values(rows[start : start + _ROWS_PER_STATEMENT])
@@ -130,6 +131,22 @@ def add_counts(session: Session, counts: Mapping[CountKey, int]) -> None:
                 set_={"count": table.c.count + statement.excluded.count},
             )
         )
+
+
+def _add_counts_row_by_row(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The same on a database without INSERT … ON CONFLICT: an UPDATE of each key, an INSERT of
+    those no row had yet (two writers adding a new key at once: one gets an integrity error and
+    its caller keeps the counts for the next write, as for any failed write)."""
+    for row in rows:
+        match = sa.and_(*(getattr(VerificationDay, name) == row[name] for name in _KEY_COLUMNS))
+        updated = session.execute(
+            sa.update(VerificationDay)
+            .where(match)
+            .values(count=VerificationDay.count + row["count"])
+            .execution_options(synchronize_session=False)
+        )
+        if updated.rowcount == 0:  # type: ignore[attr-defined]
+            session.execute(sa.insert(VerificationDay).values(**row))
 
 
 # ---- the reports -------------------------------------------------------------------------------

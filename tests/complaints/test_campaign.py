@@ -102,6 +102,17 @@ def test_two_writes_of_the_same_key_add_up(db_session) -> None:
     assert _stored(db_session) == {key: 5, other: 1}
 
 
+def test_a_database_without_upsert_adds_up_the_same(db_session, monkeypatch) -> None:
+    # A dialect the statement builders do not know takes the row-by-row path.
+    monkeypatch.setattr(db_session.get_bind().dialect, "name", "otherdb")
+    key = CountKey(dt.date(2026, 8, 15), T, VN, "dairy", HCM, "typed")
+    other = CountKey(dt.date(2026, 8, 15), F, OTHER, NONE, NONE, "photo")
+    add_counts(db_session, {key: 2})
+    add_counts(db_session, {key: 3, other: 1})
+    db_session.flush()
+    assert _stored(db_session) == {key: 5, other: 1}
+
+
 # ---- a hand-counted quarter --------------------------------------------------------------------
 
 #: Q3 2026 and Q2 2026, and a day on each side that neither counts.
