@@ -166,7 +166,10 @@ class CatalogueQuery(PageQuery):
     q = _search_field(load_default="", metadata={"label": lazy_gettext("Search")})
     category = fields.String(
         load_default="",
-        validate=OneOf(list(CATEGORY_CODES)),
+        # A person reads this page's errors: the list's words, not the codes behind them.
+        validate=OneOf(
+            list(CATEGORY_CODES), error=lazy_gettext("Choose a kind of product from the list.")
+        ),
         metadata={"label": lazy_gettext("Kind of product")},
     )
 

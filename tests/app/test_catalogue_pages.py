@@ -195,6 +195,8 @@ def test_an_unknown_kind_of_product_is_a_400_naming_the_box(client, db_session) 
     response = client.get("/brands?category=cars&lang=en")
     assert response.status_code == 400
     assert "“Kind of product”" in text_of(response)
+    assert "Choose a kind of product from the list." in text_of(response)
+    assert "instant_food" not in text_of(response)  # the codes behind the list's words
 
 
 def test_directory_pages_keep_the_filters(client, db_session, registry) -> None:
