@@ -11,6 +11,7 @@ import barcode_db.models  # noqa: F401  (tables register on import)
 import complaints.accounts
 import complaints.campaign  # verification_day
 import complaints.models  # noqa: F401
+import surveys.models  # noqa: F401  (survey, survey_response, survey_event)
 from app.rate_limits import Limiter
 from barcode_db.base import Base
 from barcode_db.registry import SnapshotCache
