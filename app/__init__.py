@@ -123,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     from app.registry_admin import blueprint as registry_admin
     from app.reports import blueprint as reports
     from app.staff import blueprint as staff
+    from app.surveys import blueprint as surveys
 
     app.register_blueprint(public)
     app.register_blueprint(auth, url_prefix="/staff")
@@ -130,6 +131,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registry_admin, url_prefix="/staff/registry")
     app.register_blueprint(inspect, url_prefix="/inspect")
     app.register_blueprint(reports, url_prefix="/reports")
+    # Public pages under /s/ (the short link of a survey), staff pages under /staff/surveys.
+    app.register_blueprint(surveys)
     # The JSON API takes no cookies and changes nothing on a user's behalf, so it needs no CSRF
     # token; it is rate-limited like the public forms.
     csrf.exempt(api_blueprint)

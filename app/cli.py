@@ -240,3 +240,7 @@ def init_app(app: Flask) -> None:
     from app.reports.views import reports_cli
 
     app.cli.add_command(reports_cli)
+
+    from app.surveys.cli import surveys_cli
+
+    app.cli.add_command(surveys_cli)

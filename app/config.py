@@ -56,6 +56,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "CATALOGUE_RATE_LIMIT": "60 per minute",
         "CATALOGUE_CSV_RATE_LIMIT": "10 per hour",
         "RATING_RATE_LIMIT": "10 per hour",
+        # Survey answers from one client (a phone, or a market's shared Wi-Fi: generous per
+        # hour; one answer per device per survey is a separate rule).
+        "SURVEY_ANSWER_RATE_LIMIT": "20 per minute;200 per hour",
+        # A new survey's minimum answers before a group's figures are shown (staff may change it
+        # per survey).
+        "SURVEY_MINIMUM_N": 30,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         # Extra public holidays and make-up working days, one ISO date a line (see README).
         "HOLIDAYS_FILE": None,

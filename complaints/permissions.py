@@ -52,6 +52,8 @@ class Permission(enum.StrEnum):
     EXPORT_PERSONAL = "export_personal"
     #: The brand registry: companies, prefixes, brands, products, certifications, imports.
     MANAGE_REGISTRY = "manage_registry"
+    #: Consumer satisfaction surveys: design, quotas, paper answers, the answers' export.
+    MANAGE_SURVEYS = "manage_surveys"
     #: The response templates staff start their notes from.
     MANAGE_TEMPLATES = "manage_templates"
     #: Accounts and their API tokens.
@@ -72,6 +74,7 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.READ_TRACKING_CODE: _ASSOCIATION,
     Permission.EXPORT_PERSONAL: _ASSOCIATION,
     Permission.MANAGE_REGISTRY: _ASSOCIATION,
+    Permission.MANAGE_SURVEYS: _ASSOCIATION,
     Permission.MANAGE_TEMPLATES: frozenset({Role.ADMIN}),
     Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
 }

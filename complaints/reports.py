@@ -5,7 +5,8 @@ category, status and outcome, time to take up and to close, overdue complaints, 
 brands and stores most complained about, the confirmed counterfeit cases, consumer satisfaction,
 the suspect scans recorded, and the headline numbers against the period before; then the
 campaign figures: every check shoppers made, in the province and the whole country
-(:mod:`complaints.campaign`).
+(:mod:`complaints.campaign`); and the consumer satisfaction surveys that ran in the period
+(:mod:`surveys.reporting`).
 
 Pure Python over a few ``select()`` queries: no Flask, no clock (the caller passes ``now``).
 Periods are counted in Vietnamese local time (a quarter starts at local midnight).
@@ -35,6 +36,7 @@ from complaints.campaign import CampaignFigures, campaign_figures
 from complaints.deadlines import VIETNAM
 from complaints.models import Complaint, ComplaintEvent, EventKind, Signal
 from complaints.workflow import OPEN_STATES, Category, Status
+from surveys.reporting import SurveyInReport, surveys_in_period
 
 LOCAL_TZ = VIETNAM
 #: How many rows the "most complained about" lists keep.
@@ -294,6 +296,8 @@ class Report:
     comparison: list[Change]
     #: Every check shoppers made (complaints/campaign.py), against the period before.
     campaign: CampaignFigures
+    #: The satisfaction surveys that ran in the period (issue 15), beside the complaint rating.
+    surveys: list[SurveyInReport]
 
 
 # ---- computing -------------------------------------------------------------------------------
@@ -610,4 +614,5 @@ def build_report(
             (period.first_day, period.last_day),
             (period.previous().first_day, period.previous().last_day),
         ),
+        surveys=surveys_in_period(session, period.first_day, period.last_day, province_code),
     )

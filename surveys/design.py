@@ -18,7 +18,7 @@ import datetime as dt
 import enum
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,12 +233,16 @@ def design_problems(
         problems["category"] = Message(
             "category_missing", N_("Choose the kind of product the survey is about.")
         )
+    # A brand or product retired after it was chosen stays chosen (the survey can still be
+    # edited); only newly chosen ones must be active entries of the registry.
     if design.subject is Subject.BRANDS:
-        problem = _registry_problem(session, Brand, design.brand_ids)
+        kept = survey.brand_ids if survey is not None else ()
+        problem = _registry_problem(session, Brand, design.brand_ids, kept)
         if problem:
             problems["brand_ids"] = problem
     if design.subject is Subject.PRODUCTS:
-        problem = _registry_problem(session, Product, design.product_ids)
+        kept = survey.product_ids if survey is not None else ()
+        problem = _registry_problem(session, Product, design.product_ids, kept)
         if problem:
             problems["product_ids"] = problem
     if not MEASURED & set(design.questions):
@@ -277,18 +281,20 @@ def design_problems(
 
 
 def _registry_problem(
-    session: Session, model: type[Brand] | type[Product], ids: list[int]
+    session: Session,
+    model: type[Brand] | type[Product],
+    ids: list[int],
+    kept: Iterable[int] = (),
 ) -> Message | None:
     if not ids:
         if model is Brand:
             return Message("brands_missing", N_("Choose at least one brand from the registry."))
         return Message("products_missing", N_("Choose at least one product from the registry."))
+    new = set(ids) - set(kept)
     found = set(
-        session.scalars(
-            sa.select(model.id).where(model.id.in_(set(ids)), model.retired_at.is_(None))
-        )
+        session.scalars(sa.select(model.id).where(model.id.in_(new), model.retired_at.is_(None)))
     )
-    if found != set(ids):
+    if found != new:
         return Message(
             "registry_entry_unknown",
             N_("Something chosen is not in the registry (or was retired): choose again."),

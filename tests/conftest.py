@@ -37,7 +37,7 @@ from tests.support.database import (
 
 __all__ = ["Database", "IsolatedClient", "make_test_app"]
 
-pytest_plugins = ["tests.support.factories"]
+pytest_plugins = ["tests.support.factories", "tests.support.surveys"]
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

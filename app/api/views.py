@@ -526,3 +526,4 @@ def complaint_get(query: dict[str, Any], tracking_code: str):
 
 from app.api import cases as _cases  # noqa: E402, F401  (GET /api/v1/cases joins this blueprint)
 from app.api import catalogue as _catalogue  # noqa: E402, F401  (GET /api/v1/catalogue, open data)
+from app.api import surveys as _surveys  # noqa: E402, F401  (GET /api/v1/surveys/<code>/results)

@@ -39,6 +39,7 @@ from barcode_db.gtin import parse_code, printed_gtin
 from barcode_db.models import Certification
 from barcode_db.provenance import ProvenanceFact, provenance
 from barcode_db.verdict import Facts, Reason, Source, Verdict
+from surveys.results import published_brand_figures
 
 BRANDS_PER_PAGE = 20
 #: A sitemap file lists at most this many addresses (sitemaps.org); past it /sitemap.xml is an
@@ -141,6 +142,7 @@ def brand(code: str, brand_id: int):
         current=current,
         ended=ended,
         share=_share("public.brand", code=code, brand_id=found.id),
+        satisfaction=published_brand_figures(db.session, found.id, local_today()),
     )
 
 

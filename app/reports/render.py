@@ -50,6 +50,13 @@ OVERDUE_NOTE = N_(
 SATISFACTION_NOTE = N_(
     "Ratings given by consumers during the period, whenever they had complained."
 )
+SURVEYS_NOTE = N_(
+    "Surveys that ran during the period, for this province or the whole country: the whole "
+    "survey's figures, in brackets their %(level)s confidence interval; a figure is shown only from "
+    "the survey's minimum number of answers. The index combines three questions on a 0–100 "
+    "scale; a quota sample is not a random sample, so the intervals assume the respondents of "
+    "each quota group are like its other consumers."
+)
 SCANS_NOTE = N_(
     "Suspect scans recorded: each suspect verdict leaves an anonymous record of what was "
     "scanned, for staff to follow up. Every check, whatever its verdict, is counted in the "
@@ -297,6 +304,7 @@ def template_context(report: Report, images: dict[str, bytes] | None = None) -> 
             "campaign_no_commune": CAMPAIGN_NO_COMMUNE_NOTE,
         },
         "population_note": gettext(POPULATION_NOTE, when=moment(report.generated_at)),
+        "surveys_note": gettext(SURVEYS_NOTE, level="95 %"),
     }
 
 
@@ -520,6 +528,7 @@ def render_xlsx(report: Report, images: dict[str, bytes] | None = None) -> bytes
         [14, 12],
         notes=[gettext(SATISFACTION_NOTE)],
     )
+    _survey_sheet(book, report)
     scans = report.suspect_scans
     book.sheet(
         gettext("Suspect scans"),
@@ -543,6 +552,55 @@ def render_xlsx(report: Report, images: dict[str, bytes] | None = None) -> bytes
         row += 32
     book.book.close()
     return buffer.getvalue()
+
+
+def _survey_sheet(book: _Workbook, report: Report) -> None:
+    """The satisfaction surveys of the period: a row per figure of each survey, then its brands
+    (their satisfaction index)."""
+    from app.surveys.display import figure
+
+    def line(name: str, label: str, result: Any, *, share: bool = False) -> list[Any]:
+        estimate = result.estimate if result.shown else None
+        scale = 100 if share else 1
+        low = estimate.low if estimate is not None else None
+        high = estimate.high if estimate is not None else None
+        return [
+            name,
+            label,
+            result.n,
+            figure(result, share=share),
+            None if low is None else low * scale,
+            None if high is None else high * scale,
+        ]
+
+    rows: list[list[Any]] = []
+    for item in report.surveys:
+        summary = item.overall.summary
+        name = f"{item.survey.title} ({item.survey.code})"
+        rows.append([name, gettext("Answers"), item.answers, None, None, None])
+        rows.append(
+            [name, gettext("from this province"), item.answers_in_province, None, None, None]
+        )
+        rows.append(line(name, gettext("Satisfaction index (0–100)"), summary.index))
+        rows.append(line(name, gettext("Would choose it again"), summary.choose_again, share=True))
+        rows.extend(
+            line(name, gettext("Brand: %(name)s", name=brand.name), brand.summary.index)
+            for brand in item.brands
+        )
+    book.sheet(
+        gettext("Surveys"),
+        [
+            gettext("Survey"),
+            gettext("Figure"),
+            gettext("Answers"),
+            gettext("This survey"),
+            gettext("Interval from (%(level)s)", level="95 %"),
+            gettext("Interval to (%(level)s)", level="95 %"),
+        ],
+        rows,
+        [40, 34, 10, 30, 16, 16],
+        notes=[gettext(SURVEYS_NOTE, level="95 %")],
+    )
 
 
 def _share(value: float | None) -> float | None:

@@ -150,7 +150,7 @@ def test_workbook_has_a_sheet_per_section_with_the_counts(
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.get_data()))
-    assert len(book.worksheets) == 16  # 11 sections, 4 of campaign figures, the charts
+    assert len(book.worksheets) == 17  # 12 sections, 4 of campaign figures, the charts
 
     def rows(index: int) -> dict[str, tuple]:
         """A sheet's rows by the code in column A."""
@@ -179,7 +179,8 @@ def test_workbook_has_a_sheet_per_section_with_the_counts(
     assert top_products.column_dimensions["C"].width > 40
     assert [c.value for c in book.worksheets[7][2]] == [1, "Cửa hàng Bình Minh", 3]
     assert book.worksheets[8].max_row == 4  # header and the three confirmed counterfeits
-    scans = rows(10)
+    assert book.worksheets[10].title == "Khảo sát"
+    scans = rows(11)
     assert scans["MISMATCH"][1:] == (0, 2)
     assert scans["LOOKALIKE"][1:] == (1, 0)
 
@@ -291,3 +292,72 @@ def test_cli_for_a_commune_and_refusals(runner, db_session, tmp_path) -> None:
     assert bad.exit_code != 0 and "2026-Q9" in bad.output
     bad = runner.invoke(reports_cli, ["build", "--period", "2026", "--province", "7"])
     assert bad.exit_code != 0 and "“7”" in bad.output
+
+
+def test_the_report_has_a_section_for_the_surveys_of_the_period(
+    reports_client, db_session, make_user, make_survey, catalogue, frozen
+) -> None:
+    import datetime as dt
+
+    from surveys.answering import Choice, Submitted, record_answer
+    from surveys.questions import Question
+    from surveys.statistics import Answer, summarise
+
+    seed(db_session)
+    survey = make_survey(
+        title="Khảo sát hài lòng quý 3",
+        opens_on=dt.date(2026, 7, 1),
+        closes_on=dt.date(2026, 9, 30),
+        minimum_n=10,
+    )
+    make_survey(
+        title="Khảo sát năm sau", opens_on=dt.date(2027, 1, 1), closes_on=dt.date(2027, 3, 31)
+    )
+    make_survey(
+        title="Khảo sát Hà Nội",
+        province_code="01",
+        opens_on=dt.date(2026, 7, 1),
+        closes_on=dt.date(2026, 9, 30),
+    )
+    answers = []
+    for i in range(12):
+        overall = 4 + i % 7
+        record_answer(
+            db_session,
+            survey,
+            Submitted(
+                choice=Choice(product_id=catalogue.milk_a.id),
+                scores={Question.OVERALL: overall},
+                choose_again=i % 4 != 0,
+                province_code="79" if i < 9 else "01",
+            ),
+            today=dt.date(2026, 8, 1),
+            now=NOW,
+            device_token=f"r{i}",
+        )
+        answers.append(Answer(overall=overall, choose_again=i % 4 != 0))
+    db_session.commit()
+    expected = summarise(answers, None, 10).index.estimate
+    login(reports_client, make_user("staff", province_code="79"))
+    response = reports_client.get(Q3)
+    text = text_of(response)
+    assert "Khảo sát hài lòng quý 3" in text
+    assert "Khảo sát năm sau" not in text and "Khảo sát Hà Nội" not in text
+    from surveys.statistics import round_for_display
+
+    def vi(x: float) -> str:
+        return str(round_for_display(x)).replace(".", ",")
+
+    shown = f"{vi(expected.value)} ({vi(expected.low)}–{vi(expected.high)})"
+    assert shown in text
+    assert "Sữa Quê" in text  # the brand has 12 answers, above the survey's minimum of 10
+    book = load_workbook(
+        io.BytesIO(reports_client.get(Q3.replace("/view", "/report.xlsx")).get_data())
+    )
+    sheet = book["Khảo sát"]
+    values = [row for row in sheet.iter_rows(values_only=True) if row and row[0]]
+    index_row = next(row for row in values if row[1] == "Chỉ số hài lòng (0–100)")
+    assert index_row[2] == 12 and index_row[3] == shown
+    assert index_row[4] == pytest.approx(expected.low)
+    from_province = next(row for row in values if row[1] == "từ tỉnh này")
+    assert from_province[2] == 9

@@ -104,6 +104,7 @@ def probe(app, client, db_session, sample_registry, make_user, make_complaint, m
         return db_session.scalar(sa.select(model.id).order_by(model.id).limit(1)) or 1
 
     company_id = first_id(Company)
+    survey = _survey(db_session)
     ids = {
         "complaint_id": complaint.id,
         "company_id": company_id,
@@ -113,6 +114,7 @@ def probe(app, client, db_session, sample_registry, make_user, make_complaint, m
         "certification_id": first_id(Certification),
         "evidence_id": 1,
         "number": 1,
+        "survey_id": survey.id,
     }
     strings = {
         "code": complaint.tracking_code,
@@ -122,6 +124,24 @@ def probe(app, client, db_session, sample_registry, make_user, make_complaint, m
         "gtin": "8934673000017",
     }
     return client, ids, strings
+
+
+def _survey(db_session):
+    """A survey of the whole country, open today, for the survey pages' ``<int:survey_id>``."""
+    import datetime as dt
+
+    from app.clock import local_today, utc_now
+    from surveys.design import Design, create_survey
+
+    today = local_today()
+    survey = create_survey(
+        db_session,
+        Design(title="Khảo sát thử", opens_on=today, closes_on=today + dt.timedelta(days=30)),
+        actor="probe",
+        now=utc_now(),
+    )
+    db_session.commit()
+    return survey
 
 
 def _url(rule, ids: dict[str, int], strings: dict[str, str], hostile: str | None = None) -> str:

@@ -19,7 +19,7 @@ from surveys.design import (
 )
 from surveys.models import SurveyEvent, SurveyResponse
 from surveys.questions import Dimension, Question, Subject
-from tests.surveys.conftest import NOW, TODAY
+from tests.support.surveys import NOW, TODAY
 
 FULL = {
     Question.OVERALL: 8,

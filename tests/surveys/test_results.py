@@ -18,7 +18,7 @@ from surveys.results import (
     survey_results,
 )
 from surveys.statistics import Answer, Criterion, summarise
-from tests.surveys.conftest import NOW, TODAY
+from tests.support.surveys import NOW, TODAY
 
 
 def fill(db_session, survey, rows, prefix="d"):
