@@ -40,6 +40,7 @@ from surveys.questions import (
     Subject,
 )
 from surveys.statistics import Answer, Criterion, satisfaction_index
+from surveys.sums import add_answer
 
 PAPER_REF = re.compile(r"[0-9A-Za-z][0-9A-Za-z/._-]{0,39}")
 
@@ -334,6 +335,7 @@ def record_answer(
         with session.begin_nested():
             session.add(response)
             session.flush()
+            add_answer(session, response)  # the results' sums, in the same transaction
     except IntegrityError:
         # The same device (or paper number) at the same moment: the unique key decided.
         raise AnswerRefused(

@@ -123,3 +123,48 @@ class SurveyEvent(Base):
     action: Mapped[str] = mapped_column(sa.String(20))
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class SurveySums(Base):
+    """The answers of a survey summed by what they rate and by one quota dimension's stratum:
+    the count, sum and sum of squares of each figure's answers (surveys.sums). Kept up to date
+    by every answer (an upsert adding the answer), so that the results read a few thousand rows,
+    never every answer; ``flask surveys rebuild-sums`` recomputes them from the answers.
+
+    The key columns hold 0 or "" for "none" (a primary key has no NULLs): ``dimension`` "" is
+    the row of no dimension (every answer once), ``stratum`` "" an answer that did not give it.
+    """
+
+    __tablename__ = "survey_sums"
+
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id"), primary_key=True)
+    brand_id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    dimension: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    stratum: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    respondents: Mapped[int] = mapped_column(sa.BigInteger)
+    paper: Mapped[int] = mapped_column(sa.BigInteger)
+    index_n: Mapped[int] = mapped_column(sa.BigInteger)
+    index_total: Mapped[float] = mapped_column(sa.Float)
+    index_squares: Mapped[float] = mapped_column(sa.Float)
+    quality_n: Mapped[int] = mapped_column(sa.BigInteger)
+    quality_total: Mapped[float] = mapped_column(sa.Float)
+    quality_squares: Mapped[float] = mapped_column(sa.Float)
+    label_information_n: Mapped[int] = mapped_column(sa.BigInteger)
+    label_information_total: Mapped[float] = mapped_column(sa.Float)
+    label_information_squares: Mapped[float] = mapped_column(sa.Float)
+    choice_n: Mapped[int] = mapped_column(sa.BigInteger)
+    choice_total: Mapped[float] = mapped_column(sa.Float)
+    choice_squares: Mapped[float] = mapped_column(sa.Float)
+    design_n: Mapped[int] = mapped_column(sa.BigInteger)
+    design_total: Mapped[float] = mapped_column(sa.Float)
+    design_squares: Mapped[float] = mapped_column(sa.Float)
+    price_n: Mapped[int] = mapped_column(sa.BigInteger)
+    price_total: Mapped[float] = mapped_column(sa.Float)
+    price_squares: Mapped[float] = mapped_column(sa.Float)
+    customer_care_n: Mapped[int] = mapped_column(sa.BigInteger)
+    customer_care_total: Mapped[float] = mapped_column(sa.Float)
+    customer_care_squares: Mapped[float] = mapped_column(sa.Float)
+    again_n: Mapped[int] = mapped_column(sa.BigInteger)
+    again_yes: Mapped[int] = mapped_column(sa.BigInteger)

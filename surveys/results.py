@@ -1,9 +1,10 @@
 """A survey's figures: for the whole survey and for each brand, product and category answered.
 
-The database sums (one grouped query: per brand × product × category × stratum, the count, sum
-and sum of squares of each question's answers); :func:`surveys.statistics.summarise_sums` turns
-the sums into the figures, weighted to the survey's quota targets when it has a weighting
-dimension. Each group is compared with the same group in the survey of the period before.
+The database sums (:mod:`surveys.sums`: the rows kept up to date by every answer, grouped as
+asked, by stratum of the survey's weighting dimension);
+:func:`surveys.statistics.summarise_sums` turns the sums into the figures, weighted to the
+survey's quota targets when it has a weighting dimension. Each group is compared with the same
+group in the survey of the period before.
 
 What may be published (:func:`public_results`, the brand pages) is the same figures, only for a
 survey that says so, and only the groups with at least the survey's minimum number of answers.
@@ -14,7 +15,8 @@ No Flask and no clock.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,16 +25,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from barcode_db.models import Brand, Product
-from surveys.models import Survey, SurveyResponse
+from barcode_db.registry import fetch_registry_version
+from surveys.models import Survey, SurveyResponse, SurveySums
 from surveys.questions import AnswerSource, Dimension
 from surveys.statistics import (
     Comparison,
-    Criterion,
-    Moments,
     StratumSums,
     Summary,
     compare,
     summarise_sums,
+)
+from surveys.sums import (
+    BRAND,
+    CATEGORY,
+    NONE,
+    PRODUCT,
+    SURVEY,
+    grouped,
+    grouped_all,
+    paper_answers,
+    strata_counts,
 )
 
 STRATUM_COLUMNS: dict[Dimension, Any] = {
@@ -41,87 +53,7 @@ STRATUM_COLUMNS: dict[Dimension, Any] = {
     Dimension.CHANNEL: SurveyResponse.channel,
 }
 
-
-SURVEY, BRAND, PRODUCT, CATEGORY = "survey", "brand", "product", "category"
 GROUPINGS = (BRAND, PRODUCT, CATEGORY)
-
-Cell = tuple[int | None, int | None, str | None]  # brand id, product id, category
-
-
-def _moments(column: Any) -> list[Any]:
-    return [sa.func.count(column), sa.func.sum(column), sa.func.sum(column * column)]
-
-
-def _sums(
-    session: Session,
-    survey: Survey,
-    *,
-    brand_id: int | None = None,
-) -> dict[Cell, dict[Hashable | None, StratumSums]]:
-    """One grouped query: the sums of each cell (brand, product, category) by stratum."""
-    response = SurveyResponse
-    stratum = (
-        STRATUM_COLUMNS[Dimension(survey.weight_by)] if survey.weight_by else sa.null()
-    ).label("stratum")
-    yes = sa.case((response.choose_again.is_(True), 1), else_=0)
-    columns = [
-        response.brand_id,
-        response.product_id,
-        response.category,
-        stratum,
-        sa.func.count(),
-        *_moments(response.satisfaction_index),
-    ]
-    for criterion in Criterion:
-        columns.extend(_moments(getattr(response, criterion.value)))
-    columns.extend(
-        [
-            sa.func.count(response.choose_again),
-            sa.func.sum(yes),
-        ]
-    )
-    statement = (
-        sa.select(*columns)
-        .where(response.survey_id == survey.id)
-        .group_by(
-            response.brand_id,
-            response.product_id,
-            response.category,
-            *([stratum] if survey.weight_by else []),
-        )
-    )
-    if brand_id is not None:
-        statement = statement.where(response.brand_id == brand_id)
-    cells: dict[Cell, dict[Hashable | None, StratumSums]] = defaultdict(dict)
-    for row in session.execute(statement):
-        brand, product, category, key, respondents = row[:5]
-        values = row[5:]
-
-        def take(at: int, values: Any = values) -> Moments:
-            return Moments(int(values[at]), float(values[at + 1] or 0), float(values[at + 2] or 0))
-
-        index = take(0)
-        criteria = {criterion: take(3 * (i + 1)) for i, criterion in enumerate(Criterion)}
-        yes_count = float(values[-1] or 0)
-        choose_again = Moments(int(values[-2]), yes_count, yes_count)
-        cells[(brand, product, category)][key] = StratumSums(
-            int(respondents), index, criteria, choose_again
-        )
-    return cells
-
-
-def _roll_up(
-    cells: Mapping[Cell, Mapping[Hashable | None, StratumSums]], key_of: Any
-) -> dict[Any, dict[Hashable | None, StratumSums]]:
-    groups: dict[Any, dict[Hashable | None, StratumSums]] = defaultdict(dict)
-    for cell, strata in cells.items():
-        key = key_of(cell)
-        if key is None:
-            continue
-        group = groups[key]
-        for stratum, sums in strata.items():
-            group[stratum] = group[stratum] + sums if stratum in group else sums
-    return groups
 
 
 def _targets(survey: Survey) -> dict[Hashable, float] | None:
@@ -203,14 +135,6 @@ def _figures(
     return result
 
 
-KEYS: dict[str, Any] = {
-    SURVEY: lambda cell: "all",
-    BRAND: lambda cell: cell[0],
-    PRODUCT: lambda cell: cell[1],
-    CATEGORY: lambda cell: cell[2],
-}
-
-
 def _names(
     session: Session, model: type[Brand] | type[Product], ids: Iterable[Any]
 ) -> dict[Any, str]:
@@ -223,15 +147,9 @@ def _names(
 
 def survey_results(session: Session, survey: Survey) -> SurveyResults:
     """Every figure of the survey, compared with the survey before when one is named."""
-    cells = _sums(session, survey)
     previous_survey = survey.previous
-    previous_cells = _sums(session, previous_survey) if previous_survey is not None else None
-    rolled = {kind: _roll_up(cells, KEYS[kind]) for kind in (SURVEY, *GROUPINGS)}
-    rolled_before = (
-        {kind: _roll_up(previous_cells, KEYS[kind]) for kind in (SURVEY, *GROUPINGS)}
-        if previous_cells is not None
-        else None
-    )
+    rolled = grouped_all(session, survey)
+    rolled_before = grouped_all(session, previous_survey) if previous_survey is not None else None
     names = {
         BRAND: _names(session, Brand, rolled[BRAND]),
         PRODUCT: _names(session, Product, rolled[PRODUCT]),
@@ -256,16 +174,12 @@ def survey_results(session: Session, survey: Survey) -> SurveyResults:
         )
         for kind in GROUPINGS
     }
-    by_source = dict.fromkeys((s.value for s in AnswerSource), 0)
-    for source, count in session.execute(
-        sa.select(SurveyResponse.source, sa.func.count())
-        .where(SurveyResponse.survey_id == survey.id)
-        .group_by(SurveyResponse.source)
-    ):
-        by_source[source] = count
+    paper = paper_answers(session, survey)
+    answers = overall.summary.respondents
+    by_source = {AnswerSource.WEB.value: answers - paper, AnswerSource.PAPER.value: paper}
     return SurveyResults(
         survey=survey,
-        answers=overall.summary.respondents,
+        answers=answers,
         by_source=by_source,
         overall=overall,
         groups=groups,
@@ -281,15 +195,7 @@ def quota_progress(session: Session, survey: Survey) -> dict[Dimension, list[Quo
         if not targets:
             continue
         dimension = Dimension(dimension_code)
-        column = STRATUM_COLUMNS[dimension]
-        counts: dict[str, int] = {
-            stratum: count
-            for stratum, count in session.execute(
-                sa.select(column, sa.func.count())
-                .where(SurveyResponse.survey_id == survey.id, column.is_not(None))
-                .group_by(column)
-            )
-        }
+        counts = strata_counts(session, survey, dimension.value)
         progress[dimension] = [
             QuotaLine(stratum, int(target), int(counts.get(stratum, 0)))
             for stratum, target in targets.items()
@@ -297,12 +203,102 @@ def quota_progress(session: Session, survey: Survey) -> dict[Dimension, list[Quo
     return progress
 
 
-def public_results(session: Session, survey: Survey) -> SurveyResults | None:
+class ResultsCache:
+    """The figures of the surveys last asked for, while nothing they depend on has changed.
+
+    Computing a survey's figures reads every group's sums and works out each figure (half a
+    second for 200 products weighted by 34 provinces); reading them again while no answer came
+    in, the survey and the one it is compared with were not edited and the registry's names did
+    not change, gives the same figures. The stamp (:func:`results_stamp`) is those facts, read
+    in two small queries. Only figures are kept, never the database's objects; at most
+    ``size`` surveys, the least recently read leaving first. One per process; thread-safe.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._kept: OrderedDict[Any, tuple[Any, _Computed]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def results(self, session: Session, survey: Survey) -> SurveyResults:
+        stamp = results_stamp(session, survey)
+        with self._lock:
+            kept = self._kept.get(survey.id)
+            if kept is not None and kept[0] == stamp:
+                self._kept.move_to_end(survey.id)
+                return kept[1].results_for(survey)
+        computed = _Computed.of(survey_results(session, survey))
+        with self._lock:
+            self._kept[survey.id] = (stamp, computed)
+            self._kept.move_to_end(survey.id)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return computed.results_for(survey)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """A survey's figures without its database objects."""
+
+    answers: int
+    by_source: Mapping[str, int]
+    overall: GroupFigures
+    groups: Mapping[str, list[GroupFigures]]
+    quotas: Mapping[Dimension, list[QuotaLine]]
+
+    @classmethod
+    def of(cls, results: SurveyResults) -> _Computed:
+        return cls(
+            results.answers, results.by_source, results.overall, results.groups, results.quotas
+        )
+
+    def results_for(self, survey: Survey) -> SurveyResults:
+        return SurveyResults(
+            survey=survey,
+            answers=self.answers,
+            by_source=self.by_source,
+            overall=self.overall,
+            groups=self.groups,
+            quotas=self.quotas,
+            previous_survey=survey.previous,
+        )
+
+
+def results_stamp(session: Session, survey: Survey) -> tuple[Any, ...]:
+    """What a survey's figures depend on: the survey's and its predecessor's versions and
+    answers (answers are only ever added, so their number changes with every one), and the
+    registry's version (the names of brands and products)."""
+    previous = survey.previous
+    ids = [survey.id] + ([previous.id] if previous is not None else [])
+    counts = {
+        survey_id: int(count)
+        for survey_id, count in session.execute(
+            sa.select(SurveySums.survey_id, sa.func.sum(SurveySums.respondents))
+            .where(SurveySums.survey_id.in_(ids), SurveySums.dimension == NONE)
+            .group_by(SurveySums.survey_id)
+        )
+    }
+    return (
+        survey.code,
+        survey.version,
+        survey.weight_by,
+        counts.get(survey.id, 0),
+        None if previous is None else (previous.id, previous.version, counts.get(previous.id, 0)),
+        fetch_registry_version(session),
+    )
+
+
+def public_results(
+    session: Session, survey: Survey, cache: ResultsCache | None = None
+) -> SurveyResults | None:
     """The figures anyone may read: None unless the survey is published; groups below the
     minimum n are left out (the whole survey's figures stay, withheld where n is short)."""
     if not survey.publish:
         return None
-    results = survey_results(session, survey)
+    results = cache.results(session, survey) if cache else survey_results(session, survey)
     return SurveyResults(
         survey=results.survey,
         answers=results.answers,
@@ -338,7 +334,7 @@ def published_brand_figures(session: Session, brand_id: int, today: dt.date) -> 
         .limit(5)
     )
     for survey in surveys:
-        strata = _roll_up(_sums(session, survey, brand_id=brand_id), KEYS[BRAND]).get(brand_id)
+        strata = grouped(session, survey, BRAND, brand_id=brand_id).get(brand_id)
         if not strata:
             continue
         summary = summarise_sums(strata, _targets(survey), survey.minimum_n)

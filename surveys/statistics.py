@@ -141,7 +141,7 @@ from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import NamedTuple
 
 #: The 0.975 quantile of the standard normal distribution (1.959963984540054).
 Z_975: float = statistics.NormalDist().inv_cdf(0.975)
@@ -547,22 +547,24 @@ def summarise(
 # Σwᵢ(yᵢ − ȳ)² = Σₕ wₕ·(sum of y² in h) − ȳ·Σwᵢyᵢ.
 
 
-@dataclass(frozen=True)
-class Moments:
+class Moments(NamedTuple):
     """The answers to one question in one stratum: how many, their sum, the sum of squares.
 
-    For "would you choose it again", ``total`` is the number of yes (and ``squares`` the same)."""
+    For "would you choose it again", ``total`` is the number of yes (and ``squares`` the same).
+    A tuple: cheap to make, and a results page reads thousands."""
 
     n: int = 0
     total: float = 0.0
     squares: float = 0.0
 
-    def __add__(self, other: Moments) -> Moments:
-        return Moments(self.n + other.n, self.total + other.total, self.squares + other.squares)
-
     @classmethod
     def of(cls, values: Sequence[float]) -> Moments:
         return cls(len(values), math.fsum(values), math.fsum(v * v for v in values))
+
+
+_NO_MOMENTS = Moments()
+#: The criteria in their order, kept once (iterating an enum is slow in a hot loop).
+_CRITERIA: tuple[Criterion, ...] = tuple(Criterion)
 
 
 @dataclass(frozen=True)
@@ -570,20 +572,9 @@ class StratumSums:
     """One stratum of a group: its respondents and the moments of each figure's answers."""
 
     respondents: int
-    index: Moments = Moments()
+    index: Moments = _NO_MOMENTS
     criteria: Mapping[Criterion, Moments] = field(default_factory=dict)
-    choose_again: Moments = Moments()
-
-    def __add__(self, other: StratumSums) -> StratumSums:
-        return StratumSums(
-            self.respondents + other.respondents,
-            self.index + other.index,
-            {
-                c: self.criteria.get(c, Moments()) + other.criteria.get(c, Moments())
-                for c in Criterion
-            },
-            self.choose_again + other.choose_again,
-        )
+    choose_again: Moments = _NO_MOMENTS
 
     @classmethod
     def of(cls, answers: Sequence[Answer]) -> StratumSums:
@@ -663,12 +654,15 @@ def mean_from_moments(
 ) -> Estimate | None:
     """``mean_estimate`` (weights all 1, ``weighted`` False) or ``weighted_mean_estimate`` of
     the answers summed in ``parts`` (the weight of a stratum's respondents, its moments)."""
-    n = sum(m.n for _w, m in parts)
+    n = 0
+    sum_w = sum_wy = sum_wyy = 0.0
+    for w, m in parts:
+        n += m.n
+        sum_w += w * m.n
+        sum_wy += w * m.total
+        sum_wyy += w * m.squares
     if n == 0:
         return None
-    sum_w = math.fsum(w * m.n for w, m in parts)
-    sum_wy = math.fsum(w * m.total for w, m in parts)
-    sum_wyy = math.fsum(w * m.squares for w, m in parts)
     mean = sum_wy / sum_w
     spread = sum_wyy / sum_w - mean * mean
     if spread <= 1e-12 * max(1.0, mean * mean):
@@ -723,38 +717,37 @@ def summarise_sums(
         else strata_weighting({s: p.respondents for s, p in strata.items()}, targets)
     )
     if weighting is None:
-        weights: dict[Hashable | None, float] = dict.fromkeys(strata, 1.0)
+        counted = [(1.0, part) for part in strata.values()]
     else:
-        weights = dict(weighting.stratum_weights)
-
-    def parts(pick: Any) -> list[tuple[float, Moments]]:
-        return [(weights[s], pick(p)) for s, p in strata.items() if s in weights]
-
-    def result(chosen: list[tuple[float, Moments]], estimate: Any) -> Result:
-        n = sum(m.n for _w, m in chosen)
-        return Result(n, minimum_n, estimate() if n >= minimum_n else None)
-
+        weights = weighting.stratum_weights
+        counted = [(weights[s], part) for s, part in strata.items() if s in weights]
     is_weighted = weighting is not None
-    index = parts(lambda p: p.index)
-    choices = parts(lambda p: p.choose_again)
+
+    def mean_result(parts: list[tuple[float, Moments]], scale: tuple[float, float]) -> Result:
+        n = sum(m.n for _w, m in parts)
+        if n < minimum_n:
+            return Result(n, minimum_n, None)
+        return Result(n, minimum_n, mean_from_moments(parts, weighted=is_weighted, scale=scale))
+
+    choices = [(w, part.choose_again) for w, part in counted]
+    n_choices = sum(m.n for _w, m in choices)
     return Summary(
         respondents=respondents,
         counted=respondents if weighting is None else weighting.weighted,
         minimum_n=minimum_n,
-        index=result(
-            index, lambda: mean_from_moments(index, weighted=is_weighted, scale=INDEX_RANGE)
-        ),
+        index=mean_result([(w, part.index) for w, part in counted], INDEX_RANGE),
         criteria={
-            criterion: result(
-                chosen,
-                lambda chosen=chosen: mean_from_moments(
-                    chosen, weighted=is_weighted, scale=CRITERION_SCALE
-                ),
+            criterion: mean_result(
+                [(w, part.criteria.get(criterion, _NO_MOMENTS)) for w, part in counted],
+                CRITERION_SCALE,
             )
-            for criterion in Criterion
-            for chosen in [parts(lambda p, c=criterion: p.criteria.get(c, Moments()))]
+            for criterion in _CRITERIA
         },
-        choose_again=result(choices, lambda: share_from_moments(choices, weighted=is_weighted)),
+        choose_again=Result(
+            n_choices,
+            minimum_n,
+            share_from_moments(choices, weighted=is_weighted) if n_choices >= minimum_n else None,
+        ),
         weighting=weighting,
     )
 

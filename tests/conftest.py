@@ -25,6 +25,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db, limiter, registry_cache
+from app.surveys import results_cache
 from tests.support.database import (
     ROOT,
     Database,
@@ -119,6 +120,7 @@ def db_session(app: Flask, request: pytest.FixtureRequest) -> Iterator[sa.orm.sc
                 finally:
                     db.session.remove()
     registry_cache.clear()
+    results_cache.clear()
     limiter.reset()
 
 

@@ -18,6 +18,7 @@ from app.api.catalogue import catalogue_rate_limit
 from app.api.schemas import LangArgs
 from app.api.views import _errors, api_error, blueprint
 from app.extensions import db, limiter
+from app.surveys import results_cache
 from barcode_db.categories import CODES
 from barcode_db.categories import category as category_named
 from surveys.design import normalise_code
@@ -178,7 +179,7 @@ def survey_results(query: dict[str, Any], code: str):
             if normalised
             else None
         )
-        results = public_results(db.session, survey) if survey is not None else None
+        results = public_results(db.session, survey, results_cache) if survey is not None else None
         if survey is None or results is None:
             return api_error(404, gettext("No published survey has this code."))
         previous = results.previous_survey

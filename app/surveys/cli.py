@@ -59,3 +59,25 @@ def export_command(code: str, out: Path, lang: str) -> None:
     path = out / file_name(survey, local_today())
     path.write_bytes(data)
     click.echo(str(path))
+
+
+@surveys_cli.command("rebuild-sums")
+@click.argument("code", required=False)
+def rebuild_sums_command(code: str | None) -> None:
+    """Recompute the summed answers the results read, from the answers (one survey, or all):
+    after restoring answers from a backup, or to check them."""
+    from app.unit_of_work import unit_of_work
+    from surveys.sums import rebuild
+
+    with force_locale("vi"):
+        statement = sa.select(Survey).order_by(Survey.id)
+        if code is not None:
+            normalised = normalise_code(code)
+            statement = statement.where(Survey.code == (normalised or ""))
+        surveys = db.session.scalars(statement).all()
+        if code is not None and not surveys:
+            raise click.ClickException(gettext("No survey has the code %(code)s.", code=code))
+        with unit_of_work() as session:
+            for survey in surveys:
+                rows = rebuild(session, survey)
+                click.echo(f"{survey.code}: {rows} rows")

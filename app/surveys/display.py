@@ -8,10 +8,12 @@ away from zero (:func:`surveys.statistics.round_for_display`), never by ``round`
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from babel import numbers
 from flask import Flask
-from flask_babel import format_decimal, gettext
+from flask_babel import get_locale, gettext
 
 from app.surveys import blueprint
 from barcode_db.messages import N_
@@ -33,40 +35,80 @@ from surveys.statistics import Comparison, Estimate, Result, round_for_display
 NO_VALUE = "–"
 
 
-def number(value: float | None, digits: int = 1) -> str:
-    """A figure with ``digits`` decimals in the reader's notation (72,4 in Vietnamese)."""
+@functools.cache
+def _symbols(locale: str) -> tuple[str, str, str]:
+    """The decimal, group and minus signs of a locale (CLDR, through Babel)."""
+    return (
+        numbers.get_decimal_symbol(locale),
+        numbers.get_group_symbol(locale),
+        numbers.get_minus_sign_symbol(locale),
+    )
+
+
+Symbols = tuple[str, str, str]
+
+
+def _current_symbols() -> Symbols:
+    return _symbols(str(get_locale() or "vi"))
+
+
+def number(value: float | None, digits: int = 1, symbols: Symbols | None = None) -> str:
+    """A figure with ``digits`` decimals in the reader's notation (72,4 in Vietnamese): what
+    Babel's ``format_decimal`` writes, without its cost (a results page shows thousands).
+    ``symbols``: the locale's signs, when the caller has them already."""
     if value is None:
         return NO_VALUE
-    pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(round_for_display(value, digits), format=pattern)
+    rounded = round_for_display(value, digits)
+    decimal, group, minus = symbols or _current_symbols()
+    text = f"{abs(rounded):,.{digits}f}".replace(",", "\0").replace(".", decimal)
+    text = text.replace("\0", group)
+    return minus + text if rounded < 0 else text
 
 
-def interval(estimate: Estimate | None, *, share: bool = False, digits: int = 1) -> str:
+def interval(
+    estimate: Estimate | None,
+    *,
+    share: bool = False,
+    digits: int = 1,
+    symbols: Symbols | None = None,
+) -> str:
     """The 95 % interval of an estimate: "68,1–76,7" (or "74,2–86,4 %"); "–" without one."""
     if estimate is None or estimate.low is None or estimate.high is None:
         return NO_VALUE
+    symbols = symbols or _current_symbols()
     scale = 100 if share else 1
-    text = f"{number(estimate.low * scale, digits)}–{number(estimate.high * scale, digits)}"
+    low = number(estimate.low * scale, digits, symbols)
+    text = f"{low}–{number(estimate.high * scale, digits, symbols)}"
     return f"{text} %" if share else text
 
 
-def value(estimate: Estimate | None, *, share: bool = False, digits: int = 1) -> str:
+def value(
+    estimate: Estimate | None,
+    *,
+    share: bool = False,
+    digits: int = 1,
+    symbols: Symbols | None = None,
+) -> str:
     if estimate is None:
         return NO_VALUE
-    text = number(estimate.value * (100 if share else 1), digits)
+    text = number(estimate.value * (100 if share else 1), digits, symbols)
     return f"{text} %" if share else text
 
 
 def figure(result: Result, *, share: bool = False, digits: int = 1) -> str:
-    """A published figure with its interval, or why it is withheld."""
+    """A published figure with its interval, or why it is withheld ("–": nobody answered)."""
+    if result.n == 0:
+        return NO_VALUE
     if not result.shown or result.estimate is None:
         return gettext(
             "fewer than %(minimum)s answers (%(n)s)", minimum=result.minimum_n, n=result.n
         )
-    shown = value(result.estimate, share=share, digits=digits)
+    symbols = _current_symbols()
+    shown = value(result.estimate, share=share, digits=digits, symbols=symbols)
     if result.estimate.low is None:
         return shown
-    return f"{shown} ({interval(result.estimate, share=share, digits=digits)})"
+    spread = interval(result.estimate, share=share, digits=digits, symbols=symbols)
+    return f"{shown} ({spread})"
 
 
 def change(comparison: Comparison | None, *, share: bool = False) -> str:

@@ -29,7 +29,7 @@ from app.auth.access import permission_required
 from app.clock import local_today, utc_now
 from app.extensions import db
 from app.i18n import day, render_message, translate
-from app.surveys import blueprint
+from app.surveys import blueprint, results_cache
 from app.surveys.display import CHOOSE_AGAIN_NAME, INDEX_NAME, INTERVAL_NOTE, stratum_name
 from app.surveys.public import rateable
 from app.surveys.staff_forms import PaperForm, SurveyForm
@@ -77,7 +77,7 @@ from surveys.questions import (
     SalesChannel,
     Subject,
 )
-from surveys.results import BRAND, CATEGORY, PRODUCT, survey_results
+from surveys.results import BRAND, CATEGORY, PRODUCT
 from surveys.statistics import Criterion
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -883,7 +883,7 @@ def staff_paper(survey_id: int) -> ResponseReturnValue:
 @permission_required(Permission.READ)
 def staff_results(survey_id: int) -> ResponseReturnValue:
     survey = _survey(survey_id)
-    results = survey_results(db.session, survey)
+    results = results_cache.results(db.session, survey)
     asked = set(survey.questions)
     weighting = results.overall.summary.weighting if survey.weight_by else None
     return render_template(
@@ -904,7 +904,10 @@ def staff_results(survey_id: int) -> ResponseReturnValue:
             for s in (weighting.empty_strata if weighting is not None else ())
         ),
         weight_dimension=(
-            gettext(DIMENSION_NAMES[Dimension(survey.weight_by)]) if survey.weight_by else ""
+            # Inside a sentence: "weighted to the province targets".
+            gettext(DIMENSION_NAMES[Dimension(survey.weight_by)]).lower()
+            if survey.weight_by
+            else ""
         ),
         groups=[
             (BRAND, gettext("By brand"), results.groups.get(BRAND, [])),

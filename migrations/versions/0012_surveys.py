@@ -4,7 +4,8 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-27 18:33:57
 
-Issue 15 (surveys/models.py). No personal data: an answer keeps a SHA-256 for the
+Issue 15 (surveys/models.py); survey_sums keeps the answers summed for the results pages
+(surveys/sums.py). No personal data: an answer keeps a SHA-256 for the
 one-answer-per-device rule, never an address or a name.
 """
 from alembic import op
@@ -110,10 +111,45 @@ def upgrade():
     with op.batch_alter_table('survey_response', schema=None) as batch_op:
         batch_op.create_index('ix_survey_response_survey_brand', ['survey_id', 'brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_survey_response_survey_id'), ['survey_id'], unique=False)
-
+    op.create_table('survey_sums',
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.Column('dimension', sa.String(length=12), nullable=False),
+    sa.Column('stratum', sa.String(length=12), nullable=False),
+    sa.Column('respondents', sa.BigInteger(), nullable=False),
+    sa.Column('paper', sa.BigInteger(), nullable=False),
+    sa.Column('index_n', sa.BigInteger(), nullable=False),
+    sa.Column('index_total', sa.Float(), nullable=False),
+    sa.Column('index_squares', sa.Float(), nullable=False),
+    sa.Column('quality_n', sa.BigInteger(), nullable=False),
+    sa.Column('quality_total', sa.Float(), nullable=False),
+    sa.Column('quality_squares', sa.Float(), nullable=False),
+    sa.Column('label_information_n', sa.BigInteger(), nullable=False),
+    sa.Column('label_information_total', sa.Float(), nullable=False),
+    sa.Column('label_information_squares', sa.Float(), nullable=False),
+    sa.Column('choice_n', sa.BigInteger(), nullable=False),
+    sa.Column('choice_total', sa.Float(), nullable=False),
+    sa.Column('choice_squares', sa.Float(), nullable=False),
+    sa.Column('design_n', sa.BigInteger(), nullable=False),
+    sa.Column('design_total', sa.Float(), nullable=False),
+    sa.Column('design_squares', sa.Float(), nullable=False),
+    sa.Column('price_n', sa.BigInteger(), nullable=False),
+    sa.Column('price_total', sa.Float(), nullable=False),
+    sa.Column('price_squares', sa.Float(), nullable=False),
+    sa.Column('customer_care_n', sa.BigInteger(), nullable=False),
+    sa.Column('customer_care_total', sa.Float(), nullable=False),
+    sa.Column('customer_care_squares', sa.Float(), nullable=False),
+    sa.Column('again_n', sa.BigInteger(), nullable=False),
+    sa.Column('again_yes', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_sums_survey_id_survey')),
+    sa.PrimaryKeyConstraint('survey_id', 'brand_id', 'product_id', 'category', 'dimension', 'stratum', name=op.f('pk_survey_sums'))
+    )
 
 
 def downgrade():
+    op.drop_table('survey_sums')
     with op.batch_alter_table('survey_response', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_survey_response_survey_id'))
         batch_op.drop_index('ix_survey_response_survey_brand')

@@ -45,3 +45,29 @@ def test_export_of_an_unknown_code_says_so(runner, db_session, tmp_path) -> None
     assert result.exit_code != 0
     assert "No survey has the code ZZZZZZ." in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_rebuild_sums_recomputes_them_from_the_answers(
+    runner, make_survey, catalogue, db_session
+) -> None:
+    import sqlalchemy as sa
+
+    from surveys.models import SurveySums
+    from surveys.sums import raw_sums, stored_sums
+
+    survey = make_survey()
+    record_answer(
+        db_session,
+        survey,
+        Submitted(choice=Choice(product_id=catalogue.milk_a.id), scores={Question.OVERALL: 7}),
+        today=TODAY,
+        now=NOW,
+        device_token="rebuild",
+    )
+    db_session.execute(sa.delete(SurveySums))
+    db_session.commit()
+    assert stored_sums(db_session, survey) == []
+    result = runner.invoke(args=["surveys", "rebuild-sums", survey.code])
+    assert result.exit_code == 0, result.output
+    assert f"{survey.code}: 4 rows" in result.output
+    assert len(stored_sums(db_session, survey)) == len(raw_sums(db_session, survey)) == 4

@@ -347,8 +347,8 @@ def test_the_results_show_n_the_index_with_its_interval_and_the_weighting(
     assert "Answers (n) 40" in words
     not_weighted = results.overall.summary.not_weighted
     assert not_weighted > 0
-    assert "Weighted to the Province targets; design effect" in words
-    assert f"{not_weighted} answers not weighted (no Province given)." in words
+    assert "Weighted to the province targets; design effect" in words
+    assert f"{not_weighted} answers not weighted (no province given)." in words
     assert "No answer yet in: Thành phố Đà Nẵng." in words  # 48 has a target, no answer
     # Each brand's figures: the sauce's 20 answers are below the minimum of 30.
     assert "fewer than 30 answers (20)" in words
