@@ -21,16 +21,17 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from barcode_db.models import Brand, Product
 from barcode_db.registry import fetch_registry_version
+from surveys.batch import WIDTH, GroupedSums, summarise_grouped
 from surveys.models import Survey, SurveyResponse, SurveySums
 from surveys.questions import AnswerSource, Dimension
 from surveys.statistics import (
     Comparison,
-    StratumSums,
     Summary,
     compare,
     summarise_sums,
@@ -42,7 +43,7 @@ from surveys.sums import (
     PRODUCT,
     SURVEY,
     grouped,
-    grouped_all,
+    grouped_arrays,
     paper_answers,
     strata_counts,
 )
@@ -101,32 +102,30 @@ class SurveyResults:
 
 def _figures(
     kind: str,
-    groups: Mapping[Any, Mapping[Hashable | None, StratumSums]],
+    groups: GroupedSums,
     survey: Survey,
-    previous: Mapping[Any, Mapping[Hashable | None, StratumSums]] | None,
+    previous: GroupedSums | None,
     previous_survey: Survey | None,
     names: Mapping[Any, str],
 ) -> list[GroupFigures]:
-    targets = _targets(survey)
+    summaries = summarise_grouped(groups, _targets(survey), survey.minimum_n)
+    before: Mapping[Any, Summary] = {}
+    if previous is not None and previous_survey is not None:
+        before = summarise_grouped(previous, _targets(previous_survey), previous_survey.minimum_n)
     result = []
-    for key, strata in groups.items():
-        summary = summarise_sums(strata, targets, survey.minimum_n)
-        before = None
-        if previous is not None and previous_survey is not None and key in previous:
-            before = summarise_sums(
-                previous[key], _targets(previous_survey), previous_survey.minimum_n
-            )
+    for key, summary in summaries.items():
+        earlier = before.get(key)
         result.append(
             GroupFigures(
                 kind,
                 key,
                 names.get(key, ""),
                 summary,
-                before,
-                compare(summary.index.estimate, before.index.estimate if before else None),
+                earlier,
+                compare(summary.index.estimate, earlier.index.estimate if earlier else None),
                 compare(
                     summary.choose_again.estimate,
-                    before.choose_again.estimate if before else None,
+                    earlier.choose_again.estimate if earlier else None,
                 ),
             )
         )
@@ -148,13 +147,17 @@ def _names(
 def survey_results(session: Session, survey: Survey) -> SurveyResults:
     """Every figure of the survey, compared with the survey before when one is named."""
     previous_survey = survey.previous
-    rolled = grouped_all(session, survey)
-    rolled_before = grouped_all(session, previous_survey) if previous_survey is not None else None
+    rolled = grouped_arrays(session, survey)
+    rolled_before = (
+        grouped_arrays(session, previous_survey) if previous_survey is not None else None
+    )
     names = {
-        BRAND: _names(session, Brand, rolled[BRAND]),
-        PRODUCT: _names(session, Product, rolled[PRODUCT]),
+        BRAND: _names(session, Brand, rolled[BRAND].keys),
+        PRODUCT: _names(session, Product, rolled[PRODUCT].keys),
     }
-    overall_groups = rolled[SURVEY] or {"all": {}}
+    overall_groups = rolled[SURVEY]
+    if not overall_groups.keys:  # no answer yet: the whole survey's figures, all withheld
+        overall_groups = GroupedSums(["all"], [None], np.zeros((1, 1, WIDTH)))
     overall = _figures(
         SURVEY,
         overall_groups,

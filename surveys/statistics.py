@@ -134,6 +134,7 @@ confidence interval.
 
 from __future__ import annotations
 
+import bisect
 import enum
 import math
 import statistics
@@ -182,6 +183,8 @@ T_975_TABLE: Mapping[int, float] = {
     60: 2.000,
     120: 1.980,
 }
+
+_T_ROWS: tuple[int, ...] = tuple(sorted(T_975_TABLE))
 
 INDEX_SCALE: tuple[int, int] = (1, 10)
 CRITERION_SCALE: tuple[int, int] = (1, 5)
@@ -259,8 +262,9 @@ def t_quantile_975(df: float) -> float:
     exact = T_975_TABLE.get(int(df))
     if exact is not None and df == int(df):
         return exact
-    below = max(row for row in T_975_TABLE if row < df)
-    above = min((row for row in T_975_TABLE if row > df), default=None)
+    at = bisect.bisect_left(_T_ROWS, df)  # the first row at or above df (none: past 120)
+    below = _T_ROWS[at - 1]
+    above = _T_ROWS[at] if at < len(_T_ROWS) else None
     # 1/df runs from 1/below down to 1/above (0 for the normal row, df = ∞).
     x_below, t_below = 1 / below, T_975_TABLE[below]
     x_above, t_above = (0.0, Z_975) if above is None else (1 / above, T_975_TABLE[above])

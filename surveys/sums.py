@@ -22,10 +22,12 @@ from collections import defaultdict
 from collections.abc import Hashable
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from surveys.batch import WIDTH, GroupedSums
 from surveys.models import Survey, SurveyResponse, SurveySums
 from surveys.questions import AnswerSource, Dimension
 from surveys.statistics import Criterion, Moments, StratumSums
@@ -275,6 +277,36 @@ def grouped_all(
         key = "all" if at is None else row[at]
         result[kind][key][row[4] or None] = _stratum_sums(tuple(row))
     return result
+
+
+#: Which of a row's values go where in a :class:`surveys.batch.GroupedSums` cell (paper
+#: answers are not a figure).
+_BATCH_COLUMNS = [_AT["respondents"], *range(_AT["index_n"], _AT["again_yes"] + 1)]
+
+
+def grouped_arrays(
+    session: Session, survey: Survey, kinds: tuple[str, ...] = (SURVEY, BRAND, PRODUCT, CATEGORY)
+) -> dict[str, GroupedSums]:
+    """What :func:`grouped_all` reads, as arrays for :func:`surveys.batch.summarise_grouped`."""
+    statement = sa.union_all(*(_grouping(kind, survey, None) for kind in kinds))
+    position = {SURVEY: None, BRAND: 1, PRODUCT: 2, CATEGORY: 3}
+    rows = session.execute(statement).all()
+    arrays: dict[str, GroupedSums] = {}
+    for kind in kinds:
+        at = position[kind]
+        mine = [row for row in rows if row[0] == kind]
+        keys = list(dict.fromkeys("all" if at is None else row[at] for row in mine))
+        strata = list(dict.fromkeys(row[4] or None for row in mine))
+        values = np.zeros((len(keys), len(strata), WIDTH))
+        if mine:
+            key_index = {key: i for i, key in enumerate(keys)}
+            stratum_index = {stratum: i for i, stratum in enumerate(strata)}
+            g = [key_index["all" if at is None else row[at]] for row in mine]
+            s = [stratum_index[row[4] or None] for row in mine]
+            cells = np.array([[row[i] for i in _BATCH_COLUMNS] for row in mine], dtype=float)
+            np.add.at(values, (g, s), cells)
+        arrays[kind] = GroupedSums(keys, strata, values)
+    return arrays
 
 
 def grouped(

@@ -36,7 +36,7 @@ NO_VALUE = "–"
 
 
 @functools.cache
-def _symbols(locale: str) -> tuple[str, str, str]:
+def _symbols(locale: Any) -> tuple[str, str, str]:
     """The decimal, group and minus signs of a locale (CLDR, through Babel)."""
     return (
         numbers.get_decimal_symbol(locale),
@@ -49,7 +49,7 @@ Symbols = tuple[str, str, str]
 
 
 def _current_symbols() -> Symbols:
-    return _symbols(str(get_locale() or "vi"))
+    return _symbols(get_locale() or "vi")  # a babel Locale (hashable), or the default
 
 
 def number(value: float | None, digits: int = 1, symbols: Symbols | None = None) -> str:
