@@ -28,6 +28,7 @@ from surveys.statistics import (
     StratumSums,
     Summary,
     WeightedEstimate,
+    _check_targets,
     _cut,
     _wilson,
     share_estimate,
@@ -80,9 +81,7 @@ def _weights(
     sizes = sums.values[:, :, RESPONDENTS]
     if targets is None:
         return (sizes > 0).astype(float), [None] * len(sums.keys)
-    for stratum, target in targets.items():
-        if stratum is None or not (np.isfinite(target) and target > 0):
-            raise ValueError(f"bad quota target {stratum!r}: {target!r}")
+    _check_targets(targets)
     target_of = np.array(
         [float(targets.get(s, 0.0)) if s is not None else 0.0 for s in sums.strata]
     )

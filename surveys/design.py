@@ -84,6 +84,14 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def find_survey(session: Session, code: str) -> Survey | None:
+    """The survey of a code as typed, linked or printed (forgivingly read); None if none."""
+    normalised = normalise_code(code)
+    if normalised is None:
+        return None
+    return session.scalar(sa.select(Survey).where(Survey.code == normalised))
+
+
 def normalise_code(text: str) -> str | None:
     """The stored form of a survey code as typed or linked, or None if it cannot be one."""
     code = _STRIP.sub("", text or "").upper().translate(_CONFUSABLES)

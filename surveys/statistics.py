@@ -421,10 +421,7 @@ class Weighting:
         return None if deff is None else self.weighted / deff
 
 
-def poststratification_weights(
-    strata: Sequence[Hashable | None], targets: Mapping[Hashable, float]
-) -> Weighting:
-    """Weights Pₕ · n / nₕ bringing each represented stratum h to its target share Pₕ."""
+def _check_targets(targets: Mapping[Hashable, float]) -> None:
     if not targets:
         raise ValueError("no quota targets given")
     for stratum, target in targets.items():
@@ -432,6 +429,13 @@ def poststratification_weights(
             raise ValueError("a quota target needs a stratum, got None")
         if not (math.isfinite(target) and target > 0):
             raise ValueError(f"target for stratum {stratum!r} must be positive, got {target!r}")
+
+
+def poststratification_weights(
+    strata: Sequence[Hashable | None], targets: Mapping[Hashable, float]
+) -> Weighting:
+    """Weights Pₕ · n / nₕ bringing each represented stratum h to its target share Pₕ."""
+    _check_targets(targets)
     counts = Counter(stratum for stratum in strata if stratum is not None and stratum in targets)
     represented = {stratum: target for stratum, target in targets.items() if counts[stratum]}
     empty = tuple(stratum for stratum in targets if not counts[stratum])
@@ -636,13 +640,7 @@ def strata_weighting(
     sizes: Mapping[Hashable | None, int], targets: Mapping[Hashable, float]
 ) -> StrataWeighting:
     """The weights Pₕ · n / nₕ of :func:`poststratification_weights`, from the strata's sizes."""
-    if not targets:
-        raise ValueError("no quota targets given")
-    for stratum, target in targets.items():
-        if stratum is None:
-            raise ValueError("a quota target needs a stratum, got None")
-        if not (math.isfinite(target) and target > 0):
-            raise ValueError(f"target for stratum {stratum!r} must be positive, got {target!r}")
+    _check_targets(targets)
     represented = {s: t for s, t in targets.items() if sizes.get(s, 0) > 0}
     empty = tuple(s for s in targets if not sizes.get(s, 0))
     total = math.fsum(represented.values())

@@ -21,8 +21,7 @@ from app.extensions import db, limiter
 from app.surveys import results_cache
 from barcode_db.categories import CODES
 from barcode_db.categories import category as category_named
-from surveys.design import normalise_code
-from surveys.models import Survey
+from surveys.design import find_survey
 from surveys.questions import Dimension, Subject
 from surveys.results import BRAND, CATEGORY, PRODUCT, GroupFigures, public_results
 from surveys.statistics import (
@@ -173,12 +172,7 @@ def figures_json(group: GroupFigures) -> dict[str, Any]:
 def survey_results(query: dict[str, Any], code: str):
     """A survey's public figures"""
     with force_locale(query["lang"]):
-        normalised = normalise_code(code)
-        survey = (
-            db.session.scalar(db.select(Survey).where(Survey.code == normalised))
-            if normalised
-            else None
-        )
+        survey = find_survey(db.session, code)
         results = public_results(db.session, survey, results_cache) if survey is not None else None
         if survey is None or results is None:
             return api_error(404, gettext("No published survey has this code."))

@@ -11,7 +11,7 @@ from flask_babel import force_locale, gettext
 
 from app.clock import local_today
 from app.extensions import db
-from surveys.design import STAGE_NAMES, answer_count, normalise_code, stage
+from surveys.design import STAGE_NAMES, answer_count, find_survey, stage
 from surveys.exports import answers_xlsx, file_name
 from surveys.models import Survey
 
@@ -46,12 +46,7 @@ def export_command(code: str, out: Path, lang: str) -> None:
     """Write a survey's anonymised answers as XLSX (no device, comments' phone numbers and
     e-mail addresses masked)."""
     with force_locale(lang):
-        normalised = normalise_code(code)
-        survey = (
-            db.session.scalar(sa.select(Survey).where(Survey.code == normalised))
-            if normalised
-            else None
-        )
+        survey = find_survey(db.session, code)
         if survey is None:
             raise click.ClickException(gettext("No survey has the code %(code)s.", code=code))
         data = answers_xlsx(db.session, survey, gettext)
@@ -70,13 +65,13 @@ def rebuild_sums_command(code: str | None) -> None:
     from surveys.sums import rebuild
 
     with force_locale("vi"):
-        statement = sa.select(Survey).order_by(Survey.id)
-        if code is not None:
-            normalised = normalise_code(code)
-            statement = statement.where(Survey.code == (normalised or ""))
-        surveys = db.session.scalars(statement).all()
-        if code is not None and not surveys:
-            raise click.ClickException(gettext("No survey has the code %(code)s.", code=code))
+        if code is None:
+            surveys = list(db.session.scalars(sa.select(Survey).order_by(Survey.id)))
+        else:
+            found = find_survey(db.session, code)
+            if found is None:
+                raise click.ClickException(gettext("No survey has the code %(code)s.", code=code))
+            surveys = [found]
         with unit_of_work() as session:
             for survey in surveys:
                 rows = rebuild(session, survey)

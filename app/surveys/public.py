@@ -53,7 +53,7 @@ from surveys.answering import (
     has_answered,
     record_answer,
 )
-from surveys.design import Stage, normalise_code, stage
+from surveys.design import Stage, find_survey, stage
 from surveys.invitations import invitation_for_gtin
 from surveys.models import Survey
 from surveys.questions import (
@@ -124,12 +124,7 @@ def _remember_respondent(response: Response, token: str) -> None:
 
 
 def _survey_or_404(code: str) -> Survey:
-    normalised = normalise_code(code)
-    survey = (
-        db.session.scalar(sa.select(Survey).where(Survey.code == normalised))
-        if normalised
-        else None
-    )
+    survey = find_survey(db.session, code)
     if survey is None:
         page = render_template(
             "errors/error.html",
