@@ -24,12 +24,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    serve_static_files(app)
     trust_proxies(app)
     # What start-up made (modules, templates, the prefix and area tables) lives as long as the
     # process: move it out of the garbage collector's full sweeps, which otherwise walk it all
     # again and again and stall requests that make many objects (a survey's results: 100 ms+).
     gc.freeze()
     return app
+
+
+def serve_static_files(app: Flask) -> None:
+    from app import static_files
+
+    static_files.init_app(app)
 
 
 def trust_proxies(app: Flask) -> None:
