@@ -100,9 +100,19 @@ def build(static: Path, root: Path) -> tuple[Path, dict[str, str]]:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    for other in root.iterdir():  # earlier contents: no longer served by this version
-        if other != folder and other.is_dir() and not other.name.startswith(".building-"):
-            shutil.rmtree(other, ignore_errors=True)
+    # Earlier contents: the one before stays (workers of the previous version may still serve
+    # from it during a rolling restart), older ones go.
+    others = sorted(
+        (
+            other
+            for other in root.iterdir()
+            if other != folder and other.is_dir() and not other.name.startswith(".building-")
+        ),
+        key=lambda other: other.stat().st_mtime,
+        reverse=True,
+    )
+    for other in others[1:]:
+        shutil.rmtree(other, ignore_errors=True)
     return folder, names
 
 

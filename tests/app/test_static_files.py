@@ -56,7 +56,7 @@ def test_the_scanner_wasm_keeps_its_name_is_compressed_and_fetched_once(client) 
     assert len(response.get_data()) < 0.5 * len(original)
 
 
-def test_a_changed_file_gets_a_new_name_and_the_old_build_goes(tmp_path) -> None:
+def test_a_changed_file_gets_a_new_name_and_old_builds_go(tmp_path) -> None:
     static = tmp_path / "static"
     (static / "css").mkdir(parents=True)
     (static / "css" / "site.css").write_text("body { color: red; }\n" * 50, encoding="utf-8")
@@ -67,7 +67,11 @@ def test_a_changed_file_gets_a_new_name_and_the_old_build_goes(tmp_path) -> None
     (static / "css" / "site.css").write_text("body { color: blue; }\n" * 50, encoding="utf-8")
     second, renamed = build(static, tmp_path / "build")
     assert renamed["css/site.css"] != names["css/site.css"]
-    assert second != first and not first.exists()
+    # The build before stays for workers of the previous version; the one before that goes.
+    assert second != first and first.exists()
+    (static / "css" / "site.css").write_text("body { color: green; }\n" * 50, encoding="utf-8")
+    third, _names = build(static, tmp_path / "build")
+    assert third.exists() and second.exists() and not first.exists()
     assert hashed_name("js/scan.js", "0123456789abcdef") == "js/scan.0123456789ab.js"
 
 
