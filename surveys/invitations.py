@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from barcode_db.models import Brand, Product
 from surveys.answering import in_survey
+from surveys.design import Stage, stage
 from surveys.models import Survey
 from surveys.questions import Subject
 
@@ -108,3 +109,23 @@ def invitation_for_gtin(session: Session, gtin14: str, *, today: dt.date) -> Sur
     return _first_covering(
         [row[0] for row in rows], brand_id=brand_id, product_id=product_id, category=category
     )
+
+
+def carried_survey_for_gtin(
+    session: Session, survey: Survey, gtin14: str, *, today: dt.date
+) -> Survey | None:
+    """The survey a shopper came from (its answer page's "scan it" link carries its code through
+    the scan page) when it is open today and covers the registry's product with this GTIN —
+    whether or not it invites on verdicts of its own accord; else None."""
+    if stage(survey, today) is not Stage.OPEN:
+        return None
+    row = session.execute(
+        sa.select(Product.id, Brand.id, sa.func.coalesce(Product.category, Brand.category))
+        .select_from(Product)
+        .outerjoin(Brand, sa.and_(Brand.id == Product.brand_id, Brand.retired_at.is_(None)))
+        .where(Product.gtin == gtin14, Product.retired_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    product_id, brand_id, category = row
+    return _first_covering([survey], brand_id=brand_id, product_id=product_id, category=category)

@@ -53,8 +53,8 @@ from surveys.answering import (
     has_answered,
     record_answer,
 )
-from surveys.design import Stage, find_survey, stage
-from surveys.invitations import invitation_for_gtin
+from surveys.design import Stage, find_survey, normalise_code, stage
+from surveys.invitations import carried_survey_for_gtin, invitation_for_gtin
 from surveys.models import Survey
 from surveys.questions import (
     AGE_GROUP_NAMES,
@@ -373,11 +373,31 @@ def qr(code: str):
 # ---- the invitation on a verdict ------------------------------------------------------------
 
 
+@blueprint.app_template_global("carried_survey")
+def carried_survey() -> str | None:
+    """The code of the survey a shopper came from to scan (``?survey=`` on the scan page, kept
+    by its forms and the camera's link), read forgivingly; None without one."""
+    return normalise_code(request.values.get("survey") or "")
+
+
 @blueprint.app_template_global("survey_invitation")
 def survey_invitation(verdict: Verdict) -> Survey | None:
-    """The survey a verdict invites to rate its product: only a trusted Vietnamese product of
-    the registry (level TRUSTED with the registry's product), and one query then."""
+    """The survey a verdict invites to rate its product: a product of the registry, never on a
+    suspect verdict. Came from a survey to scan: that survey, if it is open and covers the
+    product. Else a trusted Vietnamese product (level TRUSTED) invites to an open survey with
+    invitations on that covers it; one query either way."""
     product = verdict.facts.product
-    if verdict.level is not Level.TRUSTED or product is None:
+    if product is None or verdict.level.is_suspect:
+        return None
+    code = carried_survey()
+    if code is not None:
+        came_from = find_survey(db.session, code)
+        if came_from is not None:
+            carried = carried_survey_for_gtin(
+                db.session, came_from, product.gtin, today=local_today()
+            )
+            if carried is not None:
+                return carried
+    if verdict.level is not Level.TRUSTED:
         return None
     return invitation_for_gtin(db.session, product.gtin, today=local_today())

@@ -555,3 +555,32 @@ def test_every_field_of_the_answer_form_survives_hostile_input(
     ]
     assert texts, "the probe stored the answers that are fine"
     assert [t for t in texts if forbidden_character(t)] == []
+
+
+# ---- scanning the product from the survey ---------------------------------------------------
+
+
+def test_scanning_from_the_survey_leads_back_to_it_with_the_product(
+    client, db_session, catalogue, make_survey
+) -> None:
+    # Invitations off: only the shopper who came from the survey is led back to it.
+    survey = make_survey(subject=Subject.BRANDS, brand_ids=[catalogue.milk.id])
+    page = form_page(client, survey, "?lang=en").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)" id="survey-scan-link"', page)
+    assert link and link.group(1) == f"/?survey={survey.code}"
+    scan = client.get(link.group(1) + "&lang=en").get_data(as_text=True)
+    # The typed-digits form, the photo form and the camera's link all carry the survey.
+    assert scan.count(f'<input type="hidden" name="survey" value="{survey.code}">') == 2
+    assert f'data-verify-url="/verify?survey={survey.code}"' in scan
+    gtin = printed_gtin(catalogue.milk_a.gtin)
+    verdict = client.get(f"/verify?code={gtin}&survey={survey.code.lower()}&lang=en")
+    html = verdict.get_data(as_text=True)
+    assert "Rate this product" in text_of(verdict)
+    assert f'href="/s/{survey.code}?gtin={gtin}"' in html
+    # A product the survey is not about: no invitation, even from the survey.
+    sauce = client.get(
+        f"/verify?code={printed_gtin(catalogue.sauce_a.gtin)}&survey={survey.code}&lang=en"
+    )
+    assert "Rate this product" not in text_of(sauce)
+    # Without the survey in the address, invitations off: nothing.
+    assert "Rate this product" not in verdict_text(client, catalogue.milk_a.gtin)[0]

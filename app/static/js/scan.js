@@ -123,7 +123,10 @@
       if (serverTimer) { clearTimeout(serverTimer); serverTimer = null; }
       status.textContent = text || message("msgRead", { code: value });
       // via=camera: the check is counted as a camera one in the campaign figures.
-      checkLink.href = script.dataset.verifyUrl + "?code=" + encodeURIComponent(value) + "&via=camera";
+      var link = new URL(script.dataset.verifyUrl, window.location.href);
+      link.searchParams.set("code", value);
+      link.searchParams.set("via", "camera");
+      checkLink.href = link.href;
       readPanel.hidden = false;
       checkLink.focus();
     }
