@@ -13,7 +13,6 @@ No Flask and no clock: the caller passes ``today`` and ``now``.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 import re
@@ -438,7 +437,3 @@ def previous_candidate(session: Session, design: Design) -> Survey | None:
     else:
         statement = statement.where(Survey.province_code == design.province_code)
     return session.scalars(statement.limit(1)).first()
-
-
-def replace(design: Design, **changes: Any) -> Design:
-    return dataclasses.replace(design, **changes)

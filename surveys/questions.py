@@ -23,6 +23,7 @@ product (the sales channel). These are the strata quota targets are set on.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from barcode_db.messages import N_
@@ -149,6 +150,14 @@ BANK: dict[Question, QuestionSpec] = {
         ),
     )
 }
+
+
+def asked(keys: Iterable[str]) -> list[QuestionSpec]:
+    """The questions a survey asks (``Survey.questions``), in the bank's order: the order of the
+    web page, the paper questionnaire and the paper entry form alike."""
+    chosen = set(keys)
+    return [spec for question, spec in BANK.items() if question.value in chosen]
+
 
 ACSI: tuple[Question, ...] = (Question.OVERALL, Question.EXPECTATIONS, Question.IDEAL)
 CRITERIA: tuple[Question, ...] = tuple(Question(criterion.value) for criterion in Criterion)

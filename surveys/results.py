@@ -48,12 +48,6 @@ from surveys.sums import (
     strata_counts,
 )
 
-STRATUM_COLUMNS: dict[Dimension, Any] = {
-    Dimension.PROVINCE: SurveyResponse.province_code,
-    Dimension.AGE_GROUP: SurveyResponse.age_group,
-    Dimension.CHANNEL: SurveyResponse.channel,
-}
-
 GROUPINGS = (BRAND, PRODUCT, CATEGORY)
 
 

@@ -121,7 +121,7 @@ def add_answer(session: Session, response: SurveyResponse) -> None:
     _upsert(session, rows_of(response))
 
 
-def _sum_columns(source: Any, values: dict[str, Any]) -> list[Any]:
+def _sum_columns(values: dict[str, Any]) -> list[Any]:
     return [sa.func.sum(values[name]).label(name) for name in VALUES]
 
 
@@ -159,7 +159,7 @@ def raw_sums(session: Session, survey: Survey) -> list[dict[str, Any]]:
             else sa.literal(NONE)
         ).label("stratum")
         statement: Any = (
-            sa.select(*cell, stratum, *_sum_columns(r, values))
+            sa.select(*cell, stratum, *_sum_columns(values))
             .where(r.survey_id == survey.id)
             .group_by(*cell[:3], *([stratum] if dimension else []))
         )

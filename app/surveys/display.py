@@ -161,8 +161,6 @@ def init_app(app: Flask) -> None:
         survey_figure=figure,
         survey_change=change,
         survey_number=number,
-        survey_interval=interval,
-        survey_value=value,
         stratum_name=stratum_name,
         survey_question_bank=BANK,
         survey_question_names=SHORT_NAMES,

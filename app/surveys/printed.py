@@ -13,10 +13,9 @@ from app.surveys.staff import _survey
 from complaints.permissions import Permission
 from surveys.questions import (
     AGE_GROUP_NAMES,
-    BANK,
     CHANNEL_NAMES,
     Kind,
-    Question,
+    asked,
 )
 
 
@@ -24,12 +23,10 @@ from surveys.questions import (
 @permission_required(Permission.READ)
 def staff_questionnaire(survey_id: int) -> ResponseReturnValue:
     survey = _survey(survey_id)
-    asked = set(survey.questions)
-    questions = [BANK[q] for q in Question if q.value in asked]
     return render_template(
         "surveys/staff_questionnaire.html",
         survey=survey,
-        questions=questions,
+        questions=asked(survey.questions),
         scale=Kind.SCALE,
         yes_no=Kind.YES_NO,
         age_groups=AGE_GROUP_NAMES,

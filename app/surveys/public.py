@@ -58,13 +58,11 @@ from surveys.invitations import carried_survey_for_gtin, invitation_for_gtin
 from surveys.models import Survey
 from surveys.questions import (
     AGE_GROUP_NAMES,
-    BANK,
     CHANNEL_NAMES,
     AgeGroup,
-    Question,
-    QuestionSpec,
     SalesChannel,
     Subject,
+    asked,
 )
 
 #: The device's token: random, signed, kept a year, sent only to the survey pages.
@@ -225,43 +223,36 @@ def rateable(survey: Survey) -> list[Group]:
     return sorted(groups.values(), key=lambda g: (g is groups.get(None), g.label.casefold()))
 
 
-def _set_choices(form: AnswerForm) -> None:
-    choose = SelectChoice("", gettext("— choose —"))
+def set_fact_choices(form: Any, blank: str) -> None:
+    """The lists of the respondent's optional facts (age group, province, its communes, where
+    bought), headed by ``blank``: the answer page's and the paper entry form's."""
+    none = SelectChoice("", blank)
     form.age_group.choices = [
-        choose,
+        none,
         *(SelectChoice(a.value, gettext(AGE_GROUP_NAMES[a])) for a in AgeGroup),
     ]
     form.channel.choices = [
-        choose,
+        none,
         *(SelectChoice(c.value, gettext(CHANNEL_NAMES[c])) for c in SalesChannel),
     ]
-    form.province.choices = [
-        choose,
-        *(SelectChoice(k, v) for k, v in province_names().items()),
-    ]
+    form.province.choices = [none, *(SelectChoice(k, v) for k, v in province_names().items())]
     form.commune.choices = [
-        choose,
+        none,
         *(SelectChoice(c.code, c.name) for c in communes_of(form.province.data or "")),
     ]
-
-
-def asked(survey: Survey) -> list[QuestionSpec]:
-    """The survey's questions, in the bank's order."""
-    questions = set(survey.questions)
-    return [BANK[q] for q in Question if q.value in questions]
 
 
 # ---- pages -------------------------------------------------------------------------------
 
 
 def _form_page(survey: Survey, form: AnswerForm, status: int = 200, error: str | None = None):
-    _set_choices(form)
+    set_fact_choices(form, gettext("— choose —"))
     page = render_template(
         "surveys/answer.html",
         survey=survey,
         form=form,
         error=error,
-        questions=asked(survey),
+        questions=asked(survey.questions),
         rateable=rateable(survey),
     )
     return _no_store(make_response(page, status))

@@ -31,10 +31,10 @@ from app.extensions import db
 from app.i18n import day, render_message, translate
 from app.surveys import blueprint, results_cache
 from app.surveys.display import CHOOSE_AGAIN_NAME, INDEX_NAME, INTERVAL_NOTE, stratum_name
-from app.surveys.public import rateable
+from app.surveys.public import rateable, set_fact_choices
 from app.surveys.staff_forms import PaperForm, SurveyForm
 from app.unit_of_work import unit_of_work
-from barcode_db.areas import communes_of, province_names
+from barcode_db.areas import province_names
 from barcode_db.categories import CATEGORIES
 from barcode_db.categories import category as category_named
 from barcode_db.gtin import printed_gtin
@@ -76,6 +76,7 @@ from surveys.questions import (
     Question,
     SalesChannel,
     Subject,
+    asked,
 )
 from surveys.results import BRAND, CATEGORY, PRODUCT
 from surveys.statistics import Criterion
@@ -759,24 +760,7 @@ def _setup_paper_form(form: PaperForm, survey: Survey) -> None:
         SelectChoice("no", gettext("No")),
         SelectChoice("", gettext("Not answered")),
     ]
-    form.age_group.choices = [SelectChoice("", gettext("— not given —"))] + [
-        SelectChoice(g.value, gettext(AGE_GROUP_NAMES[g])) for g in AgeGroup
-    ]
-    form.channel.choices = [SelectChoice("", gettext("— not given —"))] + [
-        SelectChoice(c.value, gettext(CHANNEL_NAMES[c])) for c in SalesChannel
-    ]
-    form.province.choices = [SelectChoice("", gettext("— not given —"))] + [
-        SelectChoice(code, name) for code, name in province_names().items()
-    ]
-    province = form.province.data if form.province.data in province_names() else None
-    form.commune.choices = [SelectChoice("", gettext("— not given —"))] + [
-        SelectChoice(c.code, c.name) for c in (communes_of(province) if province else ())
-    ]
-
-
-def _asked(survey: Survey) -> list[Question]:
-    asked = set(survey.questions)
-    return [q for q in Question if q.value in asked]
+    set_fact_choices(form, gettext("— not given —"))
 
 
 def _paper_page(
@@ -792,7 +776,7 @@ def _paper_page(
         "surveys/staff_paper.html",
         survey=survey,
         form=form,
-        asked=_asked(survey),
+        asked=[spec.key for spec in asked(survey.questions)],
         bank=BANK,
         kinds=Kind,
         scores=scores or {},
@@ -805,7 +789,7 @@ def _submitted(survey: Survey, form: PaperForm) -> tuple[Submitted, dict[str, st
     """The answer the paper form sends, and the scores as typed (by question)."""
     typed: dict[str, str] = {}
     scores: dict[Question, int | None] = {}
-    for question in _asked(survey):
+    for question in [spec.key for spec in asked(survey.questions)]:
         if BANK[question].kind is not Kind.SCALE:
             continue
         text = request.form.get(f"q-{question.value}", "")
