@@ -114,14 +114,14 @@ def settle(engine: sa.Engine) -> None:
         print(f"no checkpoint before timing ({error.orig})")
 
 
-def sign_in(client, username: str) -> None:
+def sign_in(client, username: str, password: str = PASSWORD) -> None:
     """Sign in through the login form, as a person would (CSRF token, same-site Referer)."""
     page = client.get("/staff/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]*)"', page)
     assert token, "no CSRF token on the login page"
     response = client.post(
         "/staff/login",
-        data={"csrf_token": token.group(1), "username": username, "password": PASSWORD},
+        data={"csrf_token": token.group(1), "username": username, "password": password},
         headers={"Referer": "https://localhost/"},
     )
     assert response.status_code == 302, (username, response.status_code)

@@ -38,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from scripts.bench_queue import sign_in  # noqa: E402  (the staff sign-in, as a person does)
+
 SCHEMA = "bench_survey"
 PASSWORD = "bench survey password"
 PROVINCES = [
@@ -207,18 +209,6 @@ def fill(app, answers: int) -> tuple[int, str, int, str]:
         return survey.id, survey.code, brand_page, "bench-admin"
 
 
-def sign_in(client, username: str) -> None:
-    page = client.get("/staff/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]*)"', page)
-    assert token, "no CSRF token on the login page"
-    response = client.post(
-        "/staff/login",
-        data={"csrf_token": token.group(1), "username": username, "password": PASSWORD},
-        headers={"Referer": "https://localhost/"},
-    )
-    assert response.status_code == 302, (username, response.status_code)
-
-
 def answer_once(app, code: str, product_choice: str) -> float:
     """One new device answers: GET the form (not timed), POST it (timed); the POST's seconds."""
     client = app.test_client()
@@ -289,7 +279,7 @@ def main() -> None:
             upgrade()
         survey_id, code, (company_code, brand_id), admin = fill(app, args.answers)
         staff = app.test_client()
-        sign_in(staff, admin)
+        sign_in(staff, admin, PASSWORD)
         public = app.test_client()
 
         def get(client, path: str) -> Callable[[], object]:
