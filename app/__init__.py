@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure(app, config)
     configure_logging(app)
+    register_observability(app)
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
@@ -73,10 +73,17 @@ def _instance_secret(path: Path) -> str:
 
 
 def configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    """Text or JSON lines (LOG_FORMAT), each with its request id (app/observability.py)."""
+    from app import observability
+
+    observability.configure_logging(app)
+
+
+def register_observability(app: Flask) -> None:
+    """Request ids, request metrics and /metrics (app/observability.py)."""
+    from app import observability
+
+    observability.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -131,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import blueprint as auth
     from app.extensions import csrf
     from app.inspect import blueprint as inspect
+    from app.jobs import blueprint as jobs
     from app.public import blueprint as public
     from app.registry_admin import blueprint as registry_admin
     from app.reports import blueprint as reports
@@ -142,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff, url_prefix="/staff")
     app.register_blueprint(registry_admin, url_prefix="/staff/registry")
     app.register_blueprint(inspect, url_prefix="/inspect")
+    app.register_blueprint(jobs, url_prefix="/staff/jobs")
     app.register_blueprint(reports, url_prefix="/reports")
     # Public pages under /s/ (the short link of a survey), staff pages under /staff/surveys.
     app.register_blueprint(surveys)

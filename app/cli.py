@@ -202,8 +202,9 @@ complaints_cli = AppGroup("complaints", help="Complaint housekeeping.")
 
 @complaints_cli.command("refresh")
 def complaints_refresh() -> None:
-    """Recompute deadlines and priorities of open complaints (run hourly: age moves them), and
-    remove the photos kept for report forms that expired."""
+    """Recompute deadlines and priorities of open complaints (run hourly: age moves them),
+    remove the photos kept for report forms that expired, and the stored files no record
+    refers to (older than an hour: left by a process killed while filing)."""
     from app.calendar import working_calendar
     from app.clock import utc_now
     from complaints.models import Complaint
@@ -230,6 +231,23 @@ def complaints_refresh() -> None:
     from app.complaint_service import purge_staged_photos
 
     click.echo(f"Removed {purge_staged_photos()} expired photo(s) kept for report forms.")
+    from app.jobs.queue import housekeeping
+
+    reaped, expired = housekeeping()
+    click.echo(
+        f"Removed {expired} expired file(s) of background jobs; started again "
+        f"{len(reaped.requeued)} and gave up {len(reaped.failed)} job(s) whose worker stopped."
+    )
+    from app.complaint_service import remove_orphaned_files
+    from complaints.storage import StoreUnavailable
+
+    try:
+        orphans = remove_orphaned_files()
+    except StoreUnavailable as error:
+        raise click.ClickException(f"The photo store cannot be reached: {error}") from error
+    finally:
+        db.session.rollback()  # it only read: end its transaction
+    click.echo(f"Removed {orphans} stored file(s) that no record refers to.")
 
 
 def init_app(app: Flask) -> None:
@@ -244,3 +262,12 @@ def init_app(app: Flask) -> None:
     from app.surveys.cli import surveys_cli
 
     app.cli.add_command(surveys_cli)
+
+    from app.jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
+
+    from app.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -5,6 +5,8 @@ does the filing (the web form and the API both call :func:`submit`), and to
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import logging
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -22,7 +24,7 @@ from app.verification import verify_code
 from barcode_db.gtin import parse_code
 from barcode_db.messages import Message
 from barcode_db.verdict import LabelClaims
-from complaints import filing, staging
+from complaints import filing, orphans, staging
 from complaints.filing import ComplaintRejected, Filed, Upload
 from complaints.models import StagedPhoto
 from complaints.operations import NewComplaint
@@ -36,6 +38,7 @@ __all__ = [
     "normalise_code",
     "photo_store",
     "purge_staged_photos",
+    "remove_orphaned_files",
     "stage",
     "staged_photos",
     "submit",
@@ -46,9 +49,24 @@ log = logging.getLogger(__name__)
 
 
 def photo_store() -> PhotoStore:
-    """The configured store for evidence photos (a folder in the instance path by default)."""
-    root = current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads"
+    """The configured store for evidence photos and generated files: a folder in the instance
+    path by default, an S3-API object store when ``PHOTO_STORE_URL`` is ``s3://bucket/prefix``."""
+    config = current_app.config
+    if config.get("PHOTO_STORE_URL"):
+        return _s3_store(
+            config["PHOTO_STORE_URL"], config.get("S3_ENDPOINT_URL"), config.get("S3_REGION")
+        )
+    root = config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads"
     return LocalPhotoStore(Path(root))
+
+
+@functools.lru_cache(maxsize=8)
+def _s3_store(url: str, endpoint_url: str | None, region: str | None) -> PhotoStore:
+    """One store, and so one boto3 client (its connection pool), per process and settings."""
+    from complaints.object_store import S3PhotoStore, parse_store_url  # boto3: only when used
+
+    bucket, prefix = parse_store_url(url)
+    return S3PhotoStore(bucket, prefix, endpoint_url=endpoint_url or None, region=region or None)
 
 
 def snapshot_for(report: NewComplaint) -> dict[str, Any] | None:
@@ -126,6 +144,11 @@ def purge_staged_photos() -> int:
         removed += len(keys)
         if len(keys) < batch:
             return removed
+
+
+def remove_orphaned_files(grace: dt.timedelta = orphans.GRACE) -> int:
+    """Remove the stored files no record refers to, older than ``grace``; how many."""
+    return orphans.remove_orphans(db.session, photo_store(), now=utc_now(), grace=grace)
 
 
 def _delete_files(keys: Sequence[str]) -> None:

@@ -44,6 +44,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # Redis (redis://host:6379/0): rate limits shared by every worker and machine.
         "REDIS_URL": None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A rate-limit storage that does not answer (Redis down): each process counts in its own
+        # memory until it answers again (Flask-Limiter checks every few seconds), so requests
+        # are answered and limited per process rather than refused or hung; a Redis storage
+        # gets short socket timeouts (app/rate_limits.py), so a Redis that hangs costs a request
+        # at most a couple of seconds.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Reading verdicts by typed or scanned code (page and API together): generous, a shop
         # checking a shelf stays well under it; it stops scripts reading the registry out.
         "VERIFY_RATE_LIMIT": "120 per minute",
@@ -51,6 +57,14 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "COMPLAINT_RATE_LIMIT": "10 per hour;30 per day",
         # Evidence photos; default: instance/uploads. Back it up with the database.
         "UPLOAD_FOLDER": None,
+        # Photos and generated files in an S3-API object store instead of the folder above:
+        # "s3://bucket/optional/prefix" (None: the folder). S3_ENDPOINT_URL for a store other
+        # than AWS (MinIO, Garage, Ceph: http://127.0.0.1:9000), S3_REGION its region. The
+        # credentials are the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables,
+        # which boto3 reads itself. Objects stay private: photos are served only by the app.
+        "PHOTO_STORE_URL": None,
+        "S3_ENDPOINT_URL": None,
+        "S3_REGION": None,
         "TRACKING_RATE_LIMIT": "60 per minute",
         # The registry as open data: JSON pages, and the whole registry as one CSV (heavier).
         "CATALOGUE_RATE_LIMIT": "60 per minute",
@@ -85,6 +99,15 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # machine (complaints.exports.fetch_pdf_work: a case ~220, a photo ~70): well under
         # gunicorn's 30 s. A bigger selection is refused with a message (CSV/XLSX take any).
         "PDF_MAX_WORK": 10_000,
+        # Background jobs (app/jobs; the queue: JOBS_URL or REDIS_URL, else a SQLite file).
+        # Exports of more cases than JOB_EXPORT_ROWS are offered as a job; a PDF of case files
+        # beyond PDF_MAX_WORK as a job up to PDF_JOB_MAX_WORK (~1 minute of this machine's
+        # work; refused beyond). Files made are kept JOB_FILE_HOURS; a running job whose worker
+        # has not reported for JOB_STALE_SECONDS is started again once, then marked failed.
+        "JOB_EXPORT_ROWS": 5_000,
+        "PDF_JOB_MAX_WORK": 60_000,
+        "JOB_FILE_HOURS": 24,
+        "JOB_STALE_SECONDS": 300,
         # Reverse proxies in front of the app whose X-Forwarded-For/Proto to trust (0: none).
         "PROXY_HOPS": 0,
         # Campaign figures (app/campaign.py): checks counted in memory, written by each process
@@ -113,10 +136,18 @@ def from_environment() -> dict[str, Any]:
         env["HOLIDAYS_FILE"] = os.environ["HOLIDAYS_FILE"]
     if os.environ.get("UPLOAD_FOLDER"):
         env["UPLOAD_FOLDER"] = os.environ["UPLOAD_FOLDER"]
+    for name in ("PHOTO_STORE_URL", "S3_ENDPOINT_URL", "S3_REGION"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
     if os.environ.get("PROXY_HOPS", "").isdigit():
         env["PROXY_HOPS"] = int(os.environ["PROXY_HOPS"])
     if os.environ.get("ASSOCIATION_NAME"):
         env["ASSOCIATION_NAME"] = os.environ["ASSOCIATION_NAME"]
+    # Logs as "json" lines or "text" (default: json in production); who besides loopback may
+    # read /metrics (IPs or CIDRs, comma-separated). See app/observability.py.
+    for name in ("LOG_FORMAT", "METRICS_ALLOWED_IPS"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
     return env
 
 

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 import barcode_db.models  # noqa: F401  (tables register on import)
 import complaints.accounts
 import complaints.campaign  # verification_day
+import complaints.jobs
 import complaints.models  # noqa: F401
 import surveys.models  # noqa: F401  (survey, survey_response, survey_event)
 from app.rate_limits import Limiter

@@ -1,7 +1,8 @@
 """Is the service up, and can it serve? ``/healthz`` says the process answers; ``/readyz`` checks
 what a request needs (the database, the photo store, Redis when configured) and answers 503
-naming what failed. A request that finds the database unreachable is answered 503 with
-``Retry-After`` — a page, or JSON under ``/api/`` — never the generic "something went wrong".
+naming what failed. A request that finds the database or the photo store unreachable is answered
+503 with ``Retry-After`` — a page, or JSON under ``/api/`` — never the generic "something went
+wrong".
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app.complaint_service import photo_store
 from app.extensions import db, limiter
+from complaints.storage import StoreUnavailable
 
 blueprint = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
 #: Seconds a client is asked to wait before trying again when the database is unreachable.
 RETRY_AFTER_SECONDS = 30
+#: ... and when the photo store is (an object store's outage tends to last longer).
+STORE_RETRY_AFTER_SECONDS = 120
 
 
 def _database() -> str | None:
@@ -33,6 +37,10 @@ def _database() -> str | None:
 
 def _photo_store() -> str | None:
     store = photo_store()
+    check = getattr(store, "check", None)
+    if check is not None:  # an object store: can the bucket be reached?
+        check()
+        return None
     root = getattr(store, "root", None)
     if root is not None:
         root.mkdir(parents=True, exist_ok=True)
@@ -83,12 +91,31 @@ def database_unavailable(error: Exception) -> tuple[Any, int, dict[str, str]]:
     """503 for a request that found the database unreachable (or too busy to answer)."""
     log.error("database unavailable: %s", error)
     # The session is rolled back and closed at the end of the request (Flask-SQLAlchemy).
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     message = gettext(
         "The service is briefly unavailable: nothing was saved. Please try again in a minute."
     )
+    return _unavailable(message, "unavailable", RETRY_AFTER_SECONDS)
+
+
+def store_unavailable(error: StoreUnavailable) -> tuple[Any, int, dict[str, str]]:
+    """503 for a request that needed the photo store while it cannot be reached. Filing rolls
+    the complaint back (complaints.filing), so nothing of the report was saved."""
+    log.error("photo store unavailable: %s", error)
+    if request.method in ("GET", "HEAD"):
+        message = gettext("Photos cannot be shown right now. Please try again in a few minutes.")
+    else:
+        message = gettext(
+            "Photos cannot be stored right now: nothing was saved. "
+            "Please try again in a few minutes."
+        )
+    return _unavailable(message, "store_unavailable", STORE_RETRY_AFTER_SECONDS)
+
+
+def _unavailable(message: str, code: str, retry_after: int) -> tuple[Any, int, dict[str, str]]:
+    """A 503 with Retry-After: JSON under ``/api/``, else the error page."""
+    headers = {"Retry-After": str(retry_after)}
     if request.path.startswith("/api/"):
-        body = {"error": {"status": 503, "code": "unavailable", "message": message}}
+        body = {"error": {"status": 503, "code": code, "message": message}}
         return jsonify(body), 503, headers
     try:
         page = render_template("errors/error.html", status=503, message=message)
@@ -101,3 +128,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(InterfaceError, database_unavailable)
+    app.register_error_handler(StoreUnavailable, store_unavailable)

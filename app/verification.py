@@ -15,6 +15,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import observability
 from app.clock import local_today, utc_now
 from app.expensive import expensive_work
 from app.extensions import db, history_cache, limiter, registry_cache
@@ -126,7 +127,9 @@ def verify_parsed(
     inputs: tuple[RegistrySnapshot, History | None, dt.date],
 ) -> Verification:
     """The verdict on an already parsed code, from the inputs :func:`verdict_inputs` gave."""
-    return Verification(verdict=_verdict(parsed, claims, inputs))
+    verdict = _verdict(parsed, claims, inputs)
+    observability.count_verdict(verdict.level.value, "code")
+    return Verification(verdict=verdict)
 
 
 def verdict_inputs(parsed: ParsedCode) -> tuple[RegistrySnapshot, History | None, dt.date]:
@@ -348,6 +351,7 @@ def verify_photos(
         read = read_photos(opened)
         # The header checks and the barcode reading, decoding included; not the wait for a slot.
         decode_ms = round(checking_ms + (time.perf_counter() - started) * 1000, 1)
+        observability.BARCODE_DECODE_SECONDS.observe(decode_ms / 1000)
         # The label is read at the resolution the barcodes were (decoded once, for both), on the
         # photos the barcode reader could afford a look at (the first one always).
         images = [
@@ -356,7 +360,9 @@ def verify_photos(
             if reading is not None
         ]
         try:
+            started = time.perf_counter()
             label = read_label(images, registry=registry)
+            observability.LABEL_OCR_SECONDS.observe(time.perf_counter() - started)
             claims = label_claims(label).corrected_by(typed)
         except OcrUnavailable:
             current_app.logger.exception("the label reader is not installed")
@@ -403,6 +409,7 @@ def verify_photos(
         else:
             verdict = _verdict(chosen, claims)
             reason = "one_number"
+    observability.count_verdict(verdict.level.value, "photo")
     return Verification(
         verdict=verdict,
         decoded=decoded,

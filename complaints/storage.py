@@ -4,6 +4,10 @@ Keys are made by :func:`new_key` (``"2026/11/<uuid4 hex>.jpg"``): fresh for ever
 hex and slashes plus a suffix, so a key can never climb out of the store's root. A complaint is
 saved as "write the photos, then commit the database row"; :class:`StagedWrites` removes the
 photos again when anything in between fails, so no file is left that no complaint points to.
+
+Two stores: :class:`LocalPhotoStore` (a folder, the default) and
+:class:`complaints.object_store.S3PhotoStore` (an S3-API object store). A store that cannot be
+reached raises :class:`StoreUnavailable`, an ``OSError``.
 """
 
 from __future__ import annotations
@@ -11,18 +15,23 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import suppress
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Protocol, runtime_checkable
+from typing import BinaryIO, Final, Protocol, runtime_checkable
 
 __all__ = [
     "LocalPhotoStore",
     "PhotoStore",
     "StagedWrites",
+    "StoreUnavailable",
+    "StoredObject",
     "new_key",
     "validate_key",
 ]
@@ -52,6 +61,20 @@ def validate_key(key: str) -> str:
     return key
 
 
+class StoreUnavailable(OSError):
+    """The store cannot be reached or refuses to work (down, timed out, misconfigured): nothing
+    was stored. An ``OSError``, so code that handles a full disk handles this too."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One stored key, as a store lists it."""
+
+    key: str
+    size: int
+    modified: datetime  # UTC, timezone-aware
+
+
 @runtime_checkable
 class PhotoStore(Protocol):
     """Evidence files by key; ``get`` of a missing key raises FileNotFoundError."""
@@ -72,6 +95,19 @@ class PhotoStore(Protocol):
         """Whether something is stored under ``key``."""
         ...
 
+    def listing(self) -> Iterator[StoredObject]:
+        """Every key stored (in no particular order)."""
+        ...
+
+    def put_file(self, key: str, file: BinaryIO) -> None:
+        """Store what ``file`` holds from its position on, all or nothing, without holding it
+        all in memory (a big export)."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """The file stored under ``key``, to read in pieces and close (FileNotFoundError)."""
+        ...
+
 
 class LocalPhotoStore:
     """A :class:`PhotoStore` in a directory tree on the local disk."""
@@ -90,13 +126,24 @@ class LocalPhotoStore:
 
     def put(self, key: str, data: bytes) -> None:
         """Write ``data`` to a temporary file beside the target, fsync it and rename it in place."""
+        self._write(key, lambda file: file.write(data))
+
+    def put_file(self, key: str, file: BinaryIO) -> None:
+        """As :meth:`put`, copying ``file`` a megabyte at a time."""
+        self._write(key, lambda target: shutil.copyfileobj(file, target, 1024 * 1024))
+
+    def open(self, key: str) -> BinaryIO:
+        """The stored file, open for reading."""
+        return self.path(key).open("rb")
+
+    def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
         path = self.path(key)
         path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as file:  # closes fd, exactly once
                 os.fchmod(file.fileno(), FILE_MODE)
-                file.write(data)
+                fill(file)
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, path)
@@ -117,6 +164,23 @@ class LocalPhotoStore:
     def exists(self, key: str) -> bool:
         """Whether a file is stored under ``key``."""
         return self.path(key).is_file()
+
+    def listing(self) -> Iterator[StoredObject]:
+        """Every key stored below the root; half-written temporary files and anything else
+        that is not a key are left out."""
+        for directory, _dirs, names in os.walk(self.root):
+            relative = Path(directory).relative_to(self.root)
+            for name in names:
+                if name.startswith(".tmp-") and name.endswith(".part"):
+                    continue  # a put in progress (or one a crash interrupted)
+                key = (relative / name).as_posix()
+                try:
+                    validate_key(key)
+                    status = os.stat(os.path.join(directory, name))
+                except (ValueError, FileNotFoundError):  # not a key, or deleted meanwhile
+                    continue
+                modified = datetime.fromtimestamp(status.st_mtime, tz=UTC)
+                yield StoredObject(key=key, size=status.st_size, modified=modified)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -155,13 +219,21 @@ class StagedWrites:
 
     def put(self, key: str, data: bytes) -> None:
         """Put ``data`` under a new ``key`` and remember the key; refuses an existing key."""
+        self._claim(key)
+        self.store.put(key, data)
+
+    def put_file(self, key: str, file: BinaryIO) -> None:
+        """As :meth:`put`, from a file (see :meth:`PhotoStore.put_file`)."""
+        self._claim(key)
+        self.store.put_file(key, file)
+
+    def _claim(self, key: str) -> None:
         if self._closed:
             raise RuntimeError("StagedWrites used after its with block")
         # Rolling back deletes the key: it must not be someone else's file.
         if key in self._keys or self.store.exists(key):
             raise FileExistsError(f"photo key {key!r} is already in use")
         self._keys.append(key)  # before put: a put that fails half way is cleaned up too
-        self.store.put(key, data)
 
     def __enter__(self) -> StagedWrites:
         return self

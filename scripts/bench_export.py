@@ -4,6 +4,7 @@
 
     .venv/bin/python scripts/bench_export.py [--rows 100000]
     .venv/bin/python scripts/bench_export.py --pdf
+    .venv/bin/python scripts/bench_export.py --job [--rows 100000]
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python scripts/bench_export.py
 
 Fills a temporary SQLite database (or a schema of its own on PostgreSQL, dropped afterwards) with
@@ -18,6 +19,11 @@ of them, and fits the work weights of complaints.exports (per case, per photo, p
 to the times. Then, at the default budget (PDF_MAX_WORK), it times the largest PDFs allowed:
 all cases without photos, and cases with five full-size photos each. Those must stay well under
 gunicorn's 30 s worker timeout: the budget aims at a third of it.
+
+--job makes the exports as background jobs, as a big export is made: the web request that starts
+the job (its time), then a job worker in a process of its own (``flask jobs worker``, as
+``./scripts/run`` starts it) makes the file; reported are the job's time per 10,000 rows and the
+worker process's peak RSS (VmHWM), one worker process per format.
 """
 
 from __future__ import annotations
@@ -306,13 +312,79 @@ def bench_pdf(app, db, client) -> None:
     print(f"  one case more: HTTP {status} (refused: a redirect to the list) in {seconds:.2f} s")
 
 
+def bench_jobs(app, db, client, url: str, options: dict, tmp: str, rows: int) -> None:
+    """Start each export as a job through the page, then make it in a worker process."""
+    import signal
+    import subprocess
+    from urllib.parse import quote
+
+    from complaints.jobs import Job, JobStatus
+    from tests.support.forms import REFERER, hidden_value
+
+    env = {
+        **os.environ,
+        "FLASK_APP": "app:create_app",
+        "JOBS_URL": os.environ["JOBS_URL"],
+        "UPLOAD_FOLDER": f"{tmp}/uploads",
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": url,
+    }
+    search_path = options.get("connect_args", {}).get("options")  # type: ignore[union-attr]
+    if search_path:
+        env["DATABASE_URL"] = f"{url}?options={quote(search_path)}"
+    for fmt in ("csv", "xlsx"):
+        offer = client.get(f"/inspect/export.{fmt}").get_data(as_text=True)
+        token = hidden_value(offer, "csrf_token")
+        t0 = time.perf_counter()
+        started = client.post(f"/inspect/export.{fmt}", data={"csrf_token": token}, headers=REFERER)
+        request_ms = (time.perf_counter() - t0) * 1000
+        assert started.status_code == 303, started.status_code
+        job_id = int(started.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+        worker = subprocess.Popen(
+            [str(Path(sys.executable).with_name("flask")), "jobs", "worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while True:
+                with app.app_context():
+                    job = db.session.get(Job, job_id)
+                    status = job.status
+                    db.session.remove()
+                if status in (JobStatus.DONE, JobStatus.FAILED):
+                    break
+                time.sleep(0.2)
+            status_file = Path(f"/proc/{worker.pid}/status").read_text()
+            hwm = int(next(x for x in status_file.splitlines() if x.startswith("VmHWM")).split()[1])
+        finally:
+            worker.send_signal(signal.SIGINT)
+            worker.wait(timeout=60)
+        with app.app_context():
+            job = db.session.get(Job, job_id)
+            seconds = (job.finished_at - job.started_at).total_seconds()
+            print(
+                f"{fmt:4s} {rows:>7,} rows as a job ({job.status.value}): request that starts it "
+                f"{request_ms:5.0f} ms; job {seconds:6.1f} s = {seconds / rows * 10_000:5.2f} s "
+                f"per 10,000 rows, {job.size / 1e6:5.1f} MB; worker process peak RSS "
+                f"{hwm / 1024:4.0f} MB"
+            )
+            db.session.remove()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--pdf", action="store_true", help="PDF case files instead")
+    parser.add_argument("--job", action="store_true", help="exports made by a job worker")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     tmp = tempfile.TemporaryDirectory()
+    if args.job:  # before the app is imported: the web side and the worker share this queue
+        import tests  # noqa: F401  (it sets the tests' own queue: this one replaces it)
+
+        os.environ["JOBS_URL"] = f"sqlite:///{tmp.name}/jobs.sqlite3"
     options: dict[str, object] = {}
     if url and url.startswith("postgresql"):
         admin = sa.create_engine(url)
@@ -357,6 +429,11 @@ def main() -> None:
             login(client, db.session.scalar(sa.select(User)))
         if args.pdf:
             bench_pdf(app, db, client)
+            return
+        if args.job:
+            with app.app_context():
+                fill(db, 0, args.rows)
+            bench_jobs(app, db, client, url, options, tmp.name, args.rows)
             return
         done = 0
         for target in (args.rows // 10, args.rows):

@@ -38,7 +38,12 @@ from tests.support.database import (
 
 __all__ = ["Database", "IsolatedClient", "make_test_app"]
 
-pytest_plugins = ["tests.support.factories", "tests.support.surveys"]
+pytest_plugins = [
+    "tests.support.factories",
+    "tests.support.surveys",
+    "tests.support.s3",
+    "tests.support.jobs",
+]
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

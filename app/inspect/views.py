@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ from app.extensions import db
 from app.i18n import current_language, day, render_message
 from app.inspect import blueprint
 from app.inspect.forms import OutcomeForm
+from app.jobs.views import offer_job, start_job_for_request
 from app.query_args import InspectQuery, filters_from, read_query
 from app.unit_of_work import unit_of_work
 from barcode_db.areas import commune, province_names
@@ -57,6 +58,7 @@ from complaints.exports import (
     render_case_files_pdf,
     write_xlsx,
 )
+from complaints.jobs import JobKind
 from complaints.models import Complaint, EventKind, ExportEvent
 from complaints.permissions import Permission, allows, may_read_contact, roles_for
 from complaints.triage import move, refresh_priority
@@ -104,17 +106,23 @@ def _wants_personal(user: User) -> bool:
     return True
 
 
+def export_event(fmt: str, rows: int, personal: bool, actor: User) -> ExportEvent:
+    """The record of an export (who, which filters, how many rows, personal data or not), of
+    the request's query string."""
+    return ExportEvent(
+        actor=actor.username,
+        format=fmt,
+        filters=_filters_record(),
+        rows=rows,
+        personal_data=personal,
+        created_at=utc_now(),
+    )
+
+
 def _audit(fmt: str, rows: int, personal: bool) -> int:
-    """Record the export (who, which filters, how many rows, personal data or not)."""
+    """Record the export made for the signed-in user."""
     with unit_of_work() as session:
-        event = ExportEvent(
-            actor=current_user.username,
-            format=fmt,
-            filters=_filters_record(),
-            rows=rows,
-            personal_data=personal,
-            created_at=utc_now(),
-        )
+        event = export_event(fmt, rows, personal, current_user)  # type: ignore[arg-type]
         session.add(event)
         session.flush()
         return event.id
@@ -145,17 +153,35 @@ def _export_page(
 
 
 def _all_matching(
-    user: User, filters: queries.QueueFilters, first: queries.QueuePage
+    user: User,
+    filters: queries.QueueFilters,
+    first: queries.QueuePage,
+    after_page: Callable[[int], None] | None = None,
 ) -> Iterator[Complaint]:
     """Every matching case from the ``first`` page on, page after page (keyset), so memory stays
-    flat. The first page is read before the response starts: a query that fails, fails there."""
-    page = first
+    flat. The first page is read before the response starts: a query that fails, fails there.
+    ``after_page`` is told how many cases were read after each page, the session then empty."""
+    page, read = first, 0
     while True:
         yield from page.rows
+        read += len(page.rows)
         db.session.expunge_all()
+        if after_page is not None:
+            after_page(read)
         if page.next_cursor is None:
             return
         page = _export_page(user, filters, page.next_cursor)
+
+
+def export_rows(
+    user: User,
+    filters: queries.QueueFilters,
+    personal: bool,
+    after_page: Callable[[int], None] | None = None,
+) -> Iterator[list[object]]:
+    """The export's rows, every matching case, read a page at a time (the first one now)."""
+    first = _export_page(user, filters)
+    return (_row(c, personal) for c in _all_matching(user, filters, first, after_page))
 
 
 def _back_to_the_list(message: str) -> Response:
@@ -204,12 +230,28 @@ def cases():
     )
 
 
-@blueprint.get("/export.csv")
+def _in_background(
+    kind: JobKind, user: User, filters: queries.QueueFilters, personal: bool
+) -> Any | None:
+    """A POST starts the export as a background job (its page follows); a GET of more than
+    ``JOB_EXPORT_ROWS`` cases offers that; None: make it now."""
+    if request.method == "POST":
+        return start_job_for_request(kind, user, personal=personal)
+    threshold = int(current_app.config["JOB_EXPORT_ROWS"])
+    if queries.count_queue(db.session, user, filters, cap=threshold) <= threshold:
+        return None
+    return offer_job(kind, queries.count_queue(db.session, user, filters, cap=10_000_000))
+
+
+@blueprint.route("/export.csv", methods=["GET", "POST"])
 @permission_required(Permission.INSPECT)
 def export_csv():
     user: User = current_user  # type: ignore[assignment]
     personal = _wants_personal(user)
     filters = case_filters()
+    background = _in_background(JobKind.EXPORT_CSV, user, filters, personal)
+    if background is not None:
+        return background
     # Recorded before the first row leaves, as not finished: an export that cannot be recorded
     # does not start, and one that stops half-way stays on record (its first rows have left).
     event_id = _audit("csv", ROWS_NOT_FINISHED, personal)
@@ -262,29 +304,33 @@ def export_csv():
     return response
 
 
-@blueprint.get("/export.xlsx")
+def xlsx_too_big(user: User, filters: queries.QueueFilters) -> str | None:
+    """Why the cases cannot go into one spreadsheet (more rows than a sheet holds), or None."""
+    most = XLSX_MAX_ROWS - 1  # the header takes a row
+    if queries.count_queue(db.session, user, filters, cap=most) <= most:
+        return None
+    return gettext(
+        "More than %(max)s cases match: too many for one spreadsheet. Narrow the "
+        "filters, or download the CSV, which holds any number of cases.",
+        max=format_decimal(most),
+    )
+
+
+@blueprint.route("/export.xlsx", methods=["GET", "POST"])
 @permission_required(Permission.INSPECT)
 def export_xlsx():
     user: User = current_user  # type: ignore[assignment]
     personal = _wants_personal(user)
     filters = case_filters()
-    most = XLSX_MAX_ROWS - 1  # the header takes a row
-    if queries.count_queue(db.session, user, filters, cap=most) > most:
-        return _back_to_the_list(
-            gettext(
-                "More than %(max)s cases match: too many for one spreadsheet. Narrow the "
-                "filters, or download the CSV, which holds any number of cases.",
-                max=format_decimal(most),
-            )
-        )
+    too_big = xlsx_too_big(user, filters)
+    if too_big:
+        return _back_to_the_list(too_big)
+    background = _in_background(JobKind.EXPORT_XLSX, user, filters, personal)
+    if background is not None:
+        return background
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
     try:
-        first = _export_page(user, filters)
-        written = write_xlsx(
-            (_row(c, personal) for c in _all_matching(user, filters, first)),
-            _header(personal),
-            spool,
-        )
+        written = write_xlsx(export_rows(user, filters, personal), _header(personal), spool)
         # Made in full before it is recorded, and recorded before its first byte leaves.
         _audit("xlsx", written, personal)
     except BaseException:
@@ -312,6 +358,22 @@ def export_xlsx():
 
 
 def _pdf(complaints: list[Complaint], personal: bool, user: User, filename: str) -> Response:
+    pdf = case_files_pdf(complaints, personal, user)
+    # Made in full before it is recorded, and recorded before its first byte leaves.
+    _audit("pdf", len(complaints), personal)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def case_files_pdf(
+    complaints: list[Complaint],
+    personal: bool,
+    user: User,
+    after_case: Callable[[int], None] | None = None,
+) -> bytes:
+    """One PDF of the case files of ``complaints``; ``after_case`` is told how many are built."""
     store = photo_store()
     people = queries.fetch_people(
         db.session,
@@ -335,18 +397,14 @@ def _pdf(complaints: list[Complaint], personal: bool, user: User, filename: str)
                 people=people,
             )
         )
-    pdf = render_case_files_pdf(
+        if after_case is not None:
+            after_case(len(files))
+    return render_case_files_pdf(
         files,
         html_renderer=lambda case_files: render_template(
             "inspect/case_file.html", case_files=case_files
         ),
     )
-    # Made in full before it is recorded, and recorded before its first byte leaves.
-    _audit("pdf", len(complaints), personal)
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @blueprint.get("/cases/<int:complaint_id>.pdf")
@@ -365,15 +423,10 @@ _NARROW_THE_PDF = N_(
 )
 
 
-@blueprint.get("/export.pdf")
-@permission_required(Permission.INSPECT)
-def export_pdf():
-    """One PDF for a selection (``?id=1&id=2``) or, without ids, the filtered set, refused
-    beforehand if it would be too much work to make within the request (``PDF_MAX_WORK``)."""
-    user: User = current_user  # type: ignore[assignment]
-    personal = _wants_personal(user)
+def pdf_selection(user: User, budget: int) -> tuple[list[Complaint], str | None]:
+    """The cases for one PDF: a selection (``?id=1&id=2``) or, without ids, the filtered set;
+    or why there is none: nothing matches, or it is more than ``budget`` work."""
     filters = case_filters()  # reads and checks the whole query string, the ids too
-    budget = int(current_app.config.get("PDF_MAX_WORK", PDF_MAX_WORK))
     most = max(1, budget // PDF_WORK_PER_CASE)  # cases without a photo that fit the budget
     ids = read_query(InspectQuery).get("id", [])
     more = False
@@ -391,16 +444,16 @@ def export_pdf():
         )
         chosen, more = page.rows, page.next_cursor is not None
     if not chosen:
-        return _back_to_the_list(gettext("No case matches: nothing to put in a PDF."))
+        return [], gettext("No case matches: nothing to put in a PDF.")
     if more:
-        return _back_to_the_list(
+        return [], (
             gettext("More than %(max)s cases match: too many for one PDF.", max=most)
             + " "
             + gettext(_NARROW_THE_PDF)
         )
     work = fetch_pdf_work(db.session, [c.id for c in chosen])
     if work.units > budget:
-        return _back_to_the_list(
+        return [], (
             gettext(
                 "The %(cases)s case(s) chosen, with %(photos)s photo(s) between them, are too "
                 "much for one PDF.",
@@ -410,7 +463,29 @@ def export_pdf():
             + " "
             + gettext(_NARROW_THE_PDF)
         )
-    return _pdf(chosen, personal, user, f"ho-so-vu-viec-{dt.date.today():%Y%m%d}.pdf")
+    return chosen, None
+
+
+@blueprint.route("/export.pdf", methods=["GET", "POST"])
+@permission_required(Permission.INSPECT)
+def export_pdf():
+    """One PDF for a selection (``?id=1&id=2``) or, without ids, the filtered set: made at once
+    within ``PDF_MAX_WORK``, offered as a background job within ``PDF_JOB_MAX_WORK`` (a POST
+    starts it), refused beyond that with what to narrow."""
+    user: User = current_user  # type: ignore[assignment]
+    personal = _wants_personal(user)
+    at_once = int(current_app.config.get("PDF_MAX_WORK", PDF_MAX_WORK))
+    in_job = max(at_once, int(current_app.config["PDF_JOB_MAX_WORK"]))
+    if request.method == "GET":
+        chosen, problem = pdf_selection(user, at_once)
+        if problem is None:
+            return _pdf(chosen, personal, user, f"ho-so-vu-viec-{dt.date.today():%Y%m%d}.pdf")
+    chosen, problem = pdf_selection(user, in_job)
+    if problem is not None:
+        return _back_to_the_list(problem)
+    if request.method == "POST":
+        return start_job_for_request(JobKind.EXPORT_PDF, user, personal=personal)
+    return offer_job(JobKind.EXPORT_PDF, len(chosen))
 
 
 @blueprint.route("/cases/<int:complaint_id>/outcome", methods=["GET", "POST"])

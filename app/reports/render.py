@@ -19,7 +19,6 @@ from flask_babel import format_decimal, format_percent, gettext
 
 from app import i18n
 from app.clock import LOCAL_TZ
-from app.reports import charts
 from barcode_db.areas import commune, province_names
 from barcode_db.categories import category
 from barcode_db.gtin import printed_gtin
@@ -209,6 +208,8 @@ def file_stem(report: Report) -> str:
 
 def chart_images(report: Report) -> dict[str, bytes]:
     """The report's charts as PNG files, by name; the scans chart only when there were any."""
+    from app.reports import charts  # matplotlib (25 MB): loaded by the processes that draw
+
     this, before = (
         gettext("This period (%(label)s)", label=report.period.label),
         gettext("Previous period (%(label)s)", label=report.period.previous().label),

@@ -17,6 +17,7 @@ from app.auth.access import permission_required
 from app.clock import local_today, utc_now
 from app.extensions import db
 from app.i18n import render_message
+from app.jobs.views import start_job_for_request
 from app.reports import blueprint
 from app.reports.render import (
     chart_images,
@@ -29,6 +30,7 @@ from app.reports.render import (
 from barcode_db.areas import Commune, communes_of, is_commune_of, province_names
 from barcode_db.messages import N_, Message, Refusal
 from complaints.accounts import Role, User
+from complaints.jobs import JobKind
 from complaints.permissions import Permission, can_see_area
 from complaints.reports import Period, PeriodKind, Report, build_report, parse_period
 
@@ -152,7 +154,12 @@ def index() -> str:
 
 
 def _report_from_request() -> Report:
-    user: User = current_user  # type: ignore[assignment]
+    return report_for(current_user)  # type: ignore[arg-type]
+
+
+def requested(user: User) -> tuple[Period, str, str | None]:
+    """The period, province and commune this request's query string asks for, if ``user`` may
+    read them (403 otherwise; BadReportRequest for one that names nothing)."""
     period, province, commune = validated(
         request.args.get("period", ""),
         request.args.get("province") or user.province_code or "",
@@ -160,6 +167,12 @@ def _report_from_request() -> Report:
     )
     if not can_see_area(user, province, commune):
         abort(403)
+    return period, province, commune
+
+
+def report_for(user: User) -> Report:
+    """The report this request asks for (see :func:`requested`), as of now."""
+    period, province, commune = requested(user)
     return build_report(db.session, period, province, commune_code=commune, now=utc_now())
 
 
@@ -191,16 +204,29 @@ def view() -> str:
     )
 
 
-@blueprint.get("/report.pdf")
+def _checked_for_job(kind: JobKind) -> Response:
+    """POST: the report's file made by a background job, once the request is checked."""
+    user: User = current_user  # type: ignore[assignment]
+    requested(user)
+    return start_job_for_request(kind, user)
+
+
+@blueprint.route("/report.pdf", methods=["GET", "POST"])
 @permission_required(Permission.READ)
 def report_pdf() -> Response:
+    """GET: the PDF at once; POST (the report page's button): made by a background job."""
+    if request.method == "POST":
+        return _checked_for_job(JobKind.REPORT_PDF)
     report = _report_from_request()
     return _download(render_pdf(report), PDF, f"{file_stem(report)}.pdf")
 
 
-@blueprint.get("/report.xlsx")
+@blueprint.route("/report.xlsx", methods=["GET", "POST"])
 @permission_required(Permission.READ)
 def report_xlsx() -> Response:
+    """GET: the workbook at once; POST: made by a background job."""
+    if request.method == "POST":
+        return _checked_for_job(JobKind.REPORT_XLSX)
     report = _report_from_request()
     return _download(render_xlsx(report), XLSX, f"{file_stem(report)}.xlsx")
 

@@ -84,10 +84,13 @@ def read_streamed(client, url: str) -> tuple[int, list[bytes], BaseException | N
 
 @pytest.fixture
 def small_budget(app, monkeypatch):
-    """A PDF budget of three cases without photos, one line of history each (as filed)."""
+    """A PDF budget of three cases without photos, one line of history each (as filed), for a
+    PDF made at once and for one made by a background job (tests/app/test_jobs.py has a job's
+    budget above the request's)."""
     budget = PdfWork(cases=3, events=3, photos=0, photo_pixels=0).units
     assert budget // PDF_WORK_PER_CASE == 3
     monkeypatch.setitem(app.config, "PDF_MAX_WORK", budget)
+    monkeypatch.setitem(app.config, "PDF_JOB_MAX_WORK", budget)
     return budget
 
 

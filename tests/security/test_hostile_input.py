@@ -105,7 +105,13 @@ def probe(app, client, db_session, sample_registry, make_user, make_complaint, m
 
     company_id = first_id(Company)
     survey = _survey(db_session)
+    from app.clock import utc_now
+    from complaints.jobs import JobKind, new_job
+
+    job = new_job(db_session, JobKind.EXPORT_CSV, admin.id, {}, now=utc_now())
+    db_session.commit()
     ids = {
+        "job_id": job.id,
         "complaint_id": complaint.id,
         "company_id": company_id,
         "item_id": company_id,

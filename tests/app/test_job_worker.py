@@ -1,0 +1,98 @@
+"""A real worker process (``flask jobs worker``, as ``./scripts/run`` starts it) takes a job from
+a queue on disk, makes the file into the store and records it, and stops cleanly when asked."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from huey.storage import SqliteStorage
+from sqlalchemy.orm import Session
+
+from app.jobs import queue
+from complaints.jobs import Job, JobKind, JobStatus, new_job
+from tests.support.factories import ComplaintFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_worker_process_makes_the_file_of_a_queued_job(tmp_path, monkeypatch) -> None:
+    database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    jobs_file = tmp_path / "jobs.sqlite3"
+    env = {
+        **os.environ,
+        "FLASK_APP": "app:create_app",
+        "DATABASE_URL": database,
+        "JOBS_URL": f"sqlite:///{jobs_file}",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "SECRET_KEY": "worker-test",
+    }
+    env.pop("REDIS_URL", None)
+    subprocess.run(
+        [FLASK, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300
+    )
+    engine = sa.create_engine(database)
+    with Session(engine) as session:
+        inspector = UserFactory(session)("inspector")
+        for n in range(3):
+            ComplaintFactory(session)(status="REFERRED", product_name=f"Sữa giả {n}")
+        job = new_job(
+            session,
+            JobKind.EXPORT_CSV,
+            inspector.id,
+            {"path": "/inspect/export.csv", "query": "lang=en", "lang": "en"},
+            now=dt.datetime.now(dt.UTC),
+        )
+        session.commit()
+        job_id = job.id
+    # Queued as a web node would: onto the queue on disk the worker reads.
+    monkeypatch.setattr(queue.huey, "storage", SqliteStorage("hangviet", filename=str(jobs_file)))
+    queue.run_job(job_id)
+
+    worker = subprocess.Popen(
+        [FLASK, "jobs", "worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status = JobStatus.QUEUED
+        deadline = time.monotonic() + 180  # a generous bound on a busy machine, not a target
+        while time.monotonic() < deadline and worker.poll() is None:
+            with Session(engine) as session:
+                status = session.get(Job, job_id).status
+            if status in (JobStatus.DONE, JobStatus.FAILED):
+                break
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        output, _ = worker.communicate(timeout=60)
+    assert status is JobStatus.DONE, output
+    assert worker.returncode == 0, output
+
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        assert job.attempts == 1 and job.filename.endswith(".csv")
+        stored = tmp_path / "uploads" / Path(*job.storage_key.split("/"))
+    rows = list(csv.reader(io.StringIO(stored.read_bytes().decode("utf-8-sig"))))
+    assert len(rows) == 1 + 3
+    assert sorted(r[rows[0].index("Product name")] for r in rows[1:]) == [
+        "Sữa giả 0",
+        "Sữa giả 1",
+        "Sữa giả 2",
+    ]
+    engine.dispose()
