@@ -55,7 +55,8 @@ def _redis() -> str | None:
         return "not configured"
     import redis
 
-    redis.Redis.from_url(uri, socket_connect_timeout=2, socket_timeout=2).ping()
+    with redis.Redis.from_url(uri, socket_connect_timeout=2, socket_timeout=2) as client:
+        client.ping()
 
 
 CHECKS = {"database": _database, "photo_store": _photo_store, "redis": _redis}

@@ -4,6 +4,11 @@ The counters are shared by every worker, so a limit of N lets N requests through
 worker: Redis when configured, else a SQLite file in the instance folder
 (:mod:`app.rate_limit_storage`); see :func:`app.config.rate_limit_storage_uri`.
 
+A Redis that is down never hangs nor fails a request: its connections have short timeouts
+(:func:`storage_options`), and Flask-Limiter's in-memory fallback
+(``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``) then counts in each process's memory until Redis
+answers again.
+
 A refused request is told how long to wait, in the reader's language, and the same number of
 seconds is its ``Retry-After`` header: :func:`too_many_requests_message` for the page or JSON
 body, :func:`pin_retry_after` for the header.
@@ -12,6 +17,8 @@ body, :func:`pin_retry_after` for the header.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import flask_limiter
 from flask import Flask, Response, current_app, g
@@ -20,13 +27,39 @@ from flask_babel import gettext, ngettext
 from app import rate_limit_storage  # noqa: F401  (registers the sqlite:// scheme with limits)
 from app.config import rate_limit_storage_uri
 
+#: Seconds a rate-limit check waits for Redis to accept a connection, and then for each answer:
+#: a Redis that is down or cut off costs a request at most this, then the in-memory fallback
+#: counts (and Flask-Limiter asks Redis again after 1, 2, 4 … 32 s, one request paying the wait).
+REDIS_CONNECT_TIMEOUT = 1.0
+REDIS_TIMEOUT = 2.0
+
+
+def storage_options(uri: str, configured: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The storage's connection options: short timeouts for Redis (without them a Redis that
+    stops answering holds the request until the operating system gives up, minutes later),
+    under ``RATELIMIT_STORAGE_OPTIONS`` when those set them."""
+    options: dict[str, Any] = {}
+    if uri.startswith(("redis://", "rediss://")):
+        options = {
+            "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+            "socket_timeout": REDIS_TIMEOUT,
+        }
+    return {**options, **(configured or {})}
+
 
 class Limiter(flask_limiter.Limiter):
-    """Flask-Limiter, its storage chosen by :func:`rate_limit_storage_uri`, its 429s pinned to
-    the wait they state."""
+    """Flask-Limiter, its storage chosen by :func:`rate_limit_storage_uri` with the options of
+    :func:`storage_options`, its 429s pinned to the wait they state."""
 
     def init_app(self, app: Flask) -> None:
-        app.config["RATELIMIT_STORAGE_URI"] = rate_limit_storage_uri(app.config, app.instance_path)
+        uri = rate_limit_storage_uri(app.config, app.instance_path)
+        app.config["RATELIMIT_STORAGE_URI"] = uri
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = storage_options(
+            uri, app.config.get("RATELIMIT_STORAGE_OPTIONS")
+        )
+        # Flask-Limiter adds each app's options to those of the apps before it (one limiter,
+        # several apps in the tests): each app's storage gets its own, no more.
+        self._storage_options = {}
         if self not in app.extensions.get("limiter", ()):
             # Flask runs after_request functions last-registered first: registered before
             # Flask-Limiter's own (which writes Retry-After), this one runs after it.

@@ -471,6 +471,19 @@ SIGNAL_LEVELS = SUSPECT_LEVELS
 SIGNAL_CAP = parse_limit("30/hour")
 
 
+def _signal_allowed() -> bool:
+    """Whether this client may leave one more signal. A rate-limit storage that fails right now
+    (Redis down between the request's own check and this one) leaves no signal, and the
+    shopper still gets the verdict."""
+    try:
+        return bool(limiter.limiter.hit(SIGNAL_CAP, "signal", get_remote_address()))
+    except Exception:
+        current_app.logger.warning(
+            "the signal cap could not be counted: no signal left", exc_info=True
+        )
+        return False
+
+
 def record_signal_for(result: Verification, *, from_photo: bool) -> bool:
     """Record an anonymous signal for a suspect verification, capped per client.
 
@@ -480,7 +493,7 @@ def record_signal_for(result: Verification, *, from_photo: bool) -> bool:
     verdict = result.verdict
     if not (verdict.level in SUSPECT_LEVELS or (from_photo and verdict.level is Level.UNKNOWN)):
         return False
-    if limiter.enabled and not limiter.limiter.hit(SIGNAL_CAP, "signal", get_remote_address()):
+    if limiter.enabled and not _signal_allowed():
         return False
     parsed = verdict.facts.parsed
     match = verdict.facts.brand_match

@@ -78,9 +78,9 @@ def make_huey(url: str) -> Huey:
         return MemoryHuey(QUEUE_NAME)
     if url.startswith(("redis://", "rediss://", "unix://")):
         # Short timeouts: with Redis down, starting a job fails in seconds with a message,
-        # never hangs a web request. (The worker's blocking read waits 1 s, under 10 s.)
+        # never hangs a web request. (The worker's blocking read waits 1 s, under 5 s.)
         pool = redis.ConnectionPool.from_url(
-            url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
+            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
         )
         return RedisHuey(QUEUE_NAME, connection_pool=pool)
     if url.startswith("sqlite:///"):
@@ -247,7 +247,10 @@ def run_worker(app: Flask, workers: int) -> None:
     """``flask jobs worker``: hand back lost jobs, then run Huey's consumer in this process."""
     set_worker_app(app)
     with app.app_context():
-        housekeeping()
+        try:
+            housekeeping()
+        except Exception:  # the database may come up later: the periodic run tries again
+            log.exception("housekeeping at the worker's start failed")
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()
 
