@@ -171,28 +171,28 @@ def execute(job_id: int) -> None:
             jobs.record_progress(session, job_id, done, total, now=utc_now())
 
     try:
-        with tempfile.TemporaryFile() as out, StagedWrites(_store()) as staged:
+        # The file is removed again if the job's record (the unit of work's commit) fails; any
+        # failure rolls the session back.
+        with tempfile.TemporaryFile() as out, StagedWrites(_store()) as staged, unit_of_work():
             made = makers.make(job, user, out, progress)
             size = out.tell()
             out.seek(0)
             key = new_key(local_today(), made.suffix)
-            staged.put_file(key, out)  # removed again if the record below fails
-            with unit_of_work():
-                if made.audit is not None:
-                    db.session.add(made.audit)
-                job = db.session.get(Job, job_id) or job
-                jobs.finish(
-                    db.session,
-                    job,
-                    storage_key=key,
-                    filename=made.filename,
-                    mimetype=made.mimetype,
-                    size=size,
-                    now=utc_now(),
-                    keep=_keep(),
-                )
+            staged.put_file(key, out)
+            if made.audit is not None:
+                db.session.add(made.audit)
+            job = db.session.get(Job, job_id) or job
+            jobs.finish(
+                db.session,
+                job,
+                storage_key=key,
+                filename=made.filename,
+                mimetype=made.mimetype,
+                size=size,
+                now=utc_now(),
+                keep=_keep(),
+            )
     except Exception as error:
-        db.session.rollback()
         reason = "refused" if isinstance(error, Refusal) else "error"
         log.exception("job %s (%s) failed", job_id, job.kind)
         with unit_of_work():

@@ -350,3 +350,32 @@ def test_metrics_show_the_jobs_and_the_queue(
     text = client.get("/metrics").get_data(as_text=True)
     assert 'hangviet_jobs{kind="export_xlsx",status="done"} 1.0' in text
     assert "hangviet_job_queue_depth 0.0" in text
+
+
+def test_a_job_that_fails_half_way_leaves_no_file_and_no_export_record(
+    client, app, make_user, cases, db_session, small_jobs, monkeypatch
+) -> None:
+    from app.complaint_service import photo_store
+    from app.inspect import views
+
+    login(client, make_user("inspector"))
+    page_url = _start(client, "/inspect/export.csv?lang=en")
+    rows = {"n": 0}
+    real_row = views._row
+
+    def row_then_fail(complaint, personal):
+        rows["n"] += 1
+        if rows["n"] == 3:
+            raise OSError("disk full")
+        return real_row(complaint, personal)
+
+    monkeypatch.setattr(views, "_row", row_then_fail)
+    with app.test_request_context():
+        stored_before = {stored.key for stored in photo_store().listing()}
+    run_queued_jobs()
+    job = _job(db_session)
+    assert (job.status, job.error, job.storage_key) == (JobStatus.FAILED, "error", None)
+    assert "Nothing was exported" in client.get(page_url + "?lang=en").get_data(as_text=True)
+    assert db_session.scalars(sa.select(ExportEvent)).all() == []
+    with app.test_request_context():
+        assert {stored.key for stored in photo_store().listing()} == stored_before
