@@ -35,6 +35,7 @@ __all__ = [
     "ComplaintRejected",
     "Filed",
     "Upload",
+    "delete_files",
     "normalise_code",
     "photo_store",
     "purge_staged_photos",
@@ -131,7 +132,7 @@ def unstage(form_key: str, photo_id: int) -> None:
     with unit_of_work() as session:
         storage_key = staging.unstage(session, form_key, photo_id)
     if storage_key is not None:
-        _delete_files([storage_key])
+        delete_files([storage_key])
 
 
 def purge_staged_photos() -> int:
@@ -140,7 +141,7 @@ def purge_staged_photos() -> int:
     while True:
         with unit_of_work() as session:
             keys = staging.take_expired(session, now=utc_now(), limit=batch)
-        _delete_files(keys)
+        delete_files(keys)
         removed += len(keys)
         if len(keys) < batch:
             return removed
@@ -151,10 +152,12 @@ def remove_orphaned_files(grace: dt.timedelta = orphans.GRACE) -> int:
     return orphans.remove_orphans(db.session, photo_store(), now=utc_now(), grace=grace)
 
 
-def _delete_files(keys: Sequence[str]) -> None:
+def delete_files(keys: Sequence[str]) -> None:
+    """Delete these stored files (their records are gone, committed); a file that cannot be
+    deleted now is logged and left to the orphan clean-up (``flask complaints refresh``)."""
     store = photo_store()
     for key in keys:
         try:
             store.delete(key)
         except OSError:
-            log.exception("could not delete the staged photo %s", key)
+            log.exception("could not delete the stored file %s", key)

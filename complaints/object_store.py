@@ -80,6 +80,10 @@ def make_client(
     )
 
 
+def _content_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -129,20 +133,18 @@ class S3PhotoStore:
     def put(self, key: str, data: bytes) -> None:
         """Store ``data`` under ``key`` (one PUT: all or nothing), private."""
         name = self.object_key(key)
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         with self._failures("put", key):
             self.client.put_object(
-                Bucket=self.bucket, Key=name, Body=bytes(data), ContentType=content_type
+                Bucket=self.bucket, Key=name, Body=bytes(data), ContentType=_content_type(name)
             )
 
     def put_file(self, key: str, file: BinaryIO) -> None:
         """Store what ``file`` holds from its position on (multipart above 8 MB: memory stays
         at a part's size), private."""
         name = self.object_key(key)
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         with self._failures("put", key):
             self.client.upload_fileobj(
-                file, self.bucket, name, ExtraArgs={"ContentType": content_type}
+                file, self.bucket, name, ExtraArgs={"ContentType": _content_type(name)}
             )
 
     def open(self, key: str) -> BinaryIO:
@@ -160,16 +162,8 @@ class S3PhotoStore:
 
     def get(self, key: str) -> bytes:
         """The bytes stored under ``key``; FileNotFoundError if there are none."""
-        name = self.object_key(key)
-        with self._failures("get", key):
-            try:
-                response = self.client.get_object(Bucket=self.bucket, Key=name)
-            except ClientError as error:
-                if _error_code(error) in _MISSING:
-                    raise FileNotFoundError(f"no photo stored under {key!r}") from None
-                raise
-            with response["Body"] as body:
-                return bytes(body.read())
+        with self.open(key) as body, self._failures("get", key):
+            return bytes(body.read())
 
     def delete(self, key: str) -> None:
         """Remove ``key``; a key that is not there is not an error (S3 says so too)."""

@@ -33,6 +33,7 @@ from flask import Flask, current_app, has_app_context
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from app.clock import local_today, utc_now
+from app.complaint_service import delete_files, photo_store
 from app.extensions import db
 from app.observability import register_gauge_callback
 from app.unit_of_work import unit_of_work
@@ -173,7 +174,7 @@ def execute(job_id: int) -> None:
     try:
         # The file is removed again if the job's record (the unit of work's commit) fails; any
         # failure rolls the session back.
-        with tempfile.TemporaryFile() as out, StagedWrites(_store()) as staged, unit_of_work():
+        with tempfile.TemporaryFile() as out, StagedWrites(photo_store()) as staged, unit_of_work():
             made = makers.make(job, user, out, progress)
             size = out.tell()
             out.seek(0)
@@ -201,12 +202,6 @@ def execute(job_id: int) -> None:
                 jobs.fail(db.session, failed, reason, now=utc_now())
 
 
-def _store():
-    from app.complaint_service import photo_store
-
-    return photo_store()
-
-
 def _keep() -> dt.timedelta:
     return dt.timedelta(hours=float(current_app.config["JOB_FILE_HOURS"]))
 
@@ -228,12 +223,7 @@ def housekeeping() -> tuple[jobs.Reaped, int]:
             log.exception("could not queue job %s again", job_id)
     with unit_of_work() as session:
         keys = jobs.expire(session, now=utc_now())
-    store = _store()
-    for key in keys:
-        try:
-            store.delete(key)
-        except OSError:
-            log.exception("could not delete the file %s of an expired job", key)
+    delete_files(keys)
     return reaped, len(keys)
 
 
