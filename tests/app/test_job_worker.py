@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.jobs import queue
 from complaints.jobs import Job, JobKind, JobStatus, new_job
+from complaints.models import Complaint
 from tests.support.factories import ComplaintFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,8 @@ FLASK = str(Path(sys.executable).with_name("flask"))
 pytestmark = pytest.mark.slow
 
 
-def test_a_worker_process_makes_the_file_of_a_queued_job(tmp_path, monkeypatch) -> None:
+def _deployment(tmp_path: Path) -> tuple[str, Path, dict[str, str]]:
+    """A migrated SQLite database, a queue file and an upload folder, as a machine's settings."""
     database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
     jobs_file = tmp_path / "jobs.sqlite3"
     env = {
@@ -43,6 +45,35 @@ def test_a_worker_process_makes_the_file_of_a_queued_job(tmp_path, monkeypatch) 
     subprocess.run(
         [FLASK, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300
     )
+    return database, jobs_file, env
+
+
+def _start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [FLASK, "jobs", "worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_for(engine: sa.Engine, job_id: int, worker, wanted: tuple[JobStatus, ...]) -> JobStatus:
+    """Poll the job's row until its status is one of ``wanted`` or the worker exits."""
+    status = JobStatus.QUEUED
+    deadline = time.monotonic() + 180  # a generous bound on a busy machine, not a target
+    while time.monotonic() < deadline and worker.poll() is None:
+        with Session(engine) as session:
+            status = session.get(Job, job_id).status
+        if status in wanted:
+            break
+        time.sleep(0.05)
+    return status
+
+
+def test_a_worker_process_makes_the_file_of_a_queued_job(tmp_path, monkeypatch) -> None:
+    database, jobs_file, env = _deployment(tmp_path)
     engine = sa.create_engine(database)
     with Session(engine) as session:
         inspector = UserFactory(session)("inspector")
@@ -61,23 +92,9 @@ def test_a_worker_process_makes_the_file_of_a_queued_job(tmp_path, monkeypatch) 
     monkeypatch.setattr(queue.huey, "storage", SqliteStorage("hangviet", filename=str(jobs_file)))
     queue.run_job(job_id)
 
-    worker = subprocess.Popen(
-        [FLASK, "jobs", "worker"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = _start_worker(env)
     try:
-        status = JobStatus.QUEUED
-        deadline = time.monotonic() + 180  # a generous bound on a busy machine, not a target
-        while time.monotonic() < deadline and worker.poll() is None:
-            with Session(engine) as session:
-                status = session.get(Job, job_id).status
-            if status in (JobStatus.DONE, JobStatus.FAILED):
-                break
-            time.sleep(0.2)
+        status = _wait_for(engine, job_id, worker, (JobStatus.DONE, JobStatus.FAILED))
     finally:
         worker.send_signal(signal.SIGINT)
         output, _ = worker.communicate(timeout=60)
@@ -95,4 +112,72 @@ def test_a_worker_process_makes_the_file_of_a_queued_job(tmp_path, monkeypatch) 
         "Sữa giả 1",
         "Sữa giả 2",
     ]
+    engine.dispose()
+
+
+def test_a_job_whose_worker_is_killed_mid_way_is_made_by_the_next_worker(
+    tmp_path, monkeypatch
+) -> None:
+    """SIGKILL while the job runs (no chance to tidy up): the job's row stays RUNNING, its
+    heartbeat stops; the next worker, at its start, finds it stale, queues it again and makes
+    it (second attempt). Staleness is set to 0 s here, so nothing waits on the clock."""
+    database, jobs_file, env = _deployment(tmp_path)
+    engine = sa.create_engine(database)
+    rows = 20_000  # seconds of work on any machine: the worker is killed in the middle
+    with Session(engine) as session:
+        inspector = UserFactory(session)("inspector")
+        session.execute(
+            sa.insert(Complaint),
+            [
+                {
+                    "tracking_code": f"K{n:09d}",
+                    "status": "REFERRED",
+                    "category": "counterfeit",
+                    "source": "web",
+                    "code_seen": "8934673000017",
+                    "province_code": "79",
+                    "description": "Nhãn in mờ.",
+                    "product_name": f"Sữa giả {n}",
+                    "anonymous": True,
+                    "search_text": "sua gia",
+                    "version": 1,
+                }
+                for n in range(rows)
+            ],
+        )
+        job = new_job(
+            session,
+            JobKind.EXPORT_CSV,
+            inspector.id,
+            {"path": "/inspect/export.csv", "query": "lang=en", "lang": "en"},
+            now=dt.datetime.now(dt.UTC),
+        )
+        session.commit()
+        job_id = job.id
+    monkeypatch.setattr(queue.huey, "storage", SqliteStorage("hangviet", filename=str(jobs_file)))
+    queue.run_job(job_id)
+
+    first = _start_worker(env)
+    try:
+        assert _wait_for(engine, job_id, first, (JobStatus.RUNNING,)) is JobStatus.RUNNING
+    finally:
+        first.kill()
+        first.communicate(timeout=60)
+    with Session(engine) as session:
+        killed = session.get(Job, job_id)
+        assert (killed.status, killed.attempts) == (JobStatus.RUNNING, 1)
+
+    second = _start_worker({**env, "FLASK_JOB_STALE_SECONDS": "0"})
+    try:
+        status = _wait_for(engine, job_id, second, (JobStatus.DONE, JobStatus.FAILED))
+    finally:
+        second.send_signal(signal.SIGINT)
+        output, _ = second.communicate(timeout=60)
+    assert status is JobStatus.DONE, output
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        assert job.attempts == 2
+        stored = tmp_path / "uploads" / Path(*job.storage_key.split("/"))
+    lines = stored.read_bytes().decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + rows
     engine.dispose()
