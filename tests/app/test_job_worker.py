@@ -72,6 +72,25 @@ def _wait_for(engine: sa.Engine, job_id: int, worker, wanted: tuple[JobStatus, .
     return status
 
 
+def _csv_export_job(session: Session, user_id: int) -> int:
+    """An inspector's CSV export of every referred case, recorded (committed) as queued."""
+    job = new_job(
+        session,
+        JobKind.EXPORT_CSV,
+        user_id,
+        {"path": "/inspect/export.csv", "query": "lang=en", "lang": "en"},
+        now=dt.datetime.now(dt.UTC),
+    )
+    session.commit()
+    return job.id
+
+
+def _enqueue(job_id: int, jobs_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queued as a web node would: onto the queue on disk the worker reads."""
+    monkeypatch.setattr(queue.huey, "storage", SqliteStorage("hangviet", filename=str(jobs_file)))
+    queue.run_job(job_id)
+
+
 def test_a_worker_process_makes_the_file_of_a_queued_job(tmp_path, monkeypatch) -> None:
     database, jobs_file, env = _deployment(tmp_path)
     engine = sa.create_engine(database)
@@ -79,18 +98,8 @@ def test_a_worker_process_makes_the_file_of_a_queued_job(tmp_path, monkeypatch) 
         inspector = UserFactory(session)("inspector")
         for n in range(3):
             ComplaintFactory(session)(status="REFERRED", product_name=f"Sữa giả {n}")
-        job = new_job(
-            session,
-            JobKind.EXPORT_CSV,
-            inspector.id,
-            {"path": "/inspect/export.csv", "query": "lang=en", "lang": "en"},
-            now=dt.datetime.now(dt.UTC),
-        )
-        session.commit()
-        job_id = job.id
-    # Queued as a web node would: onto the queue on disk the worker reads.
-    monkeypatch.setattr(queue.huey, "storage", SqliteStorage("hangviet", filename=str(jobs_file)))
-    queue.run_job(job_id)
+        job_id = _csv_export_job(session, inspector.id)
+    _enqueue(job_id, jobs_file, monkeypatch)
 
     worker = _start_worker(env)
     try:
@@ -145,17 +154,8 @@ def test_a_job_whose_worker_is_killed_mid_way_is_made_by_the_next_worker(
                 for n in range(rows)
             ],
         )
-        job = new_job(
-            session,
-            JobKind.EXPORT_CSV,
-            inspector.id,
-            {"path": "/inspect/export.csv", "query": "lang=en", "lang": "en"},
-            now=dt.datetime.now(dt.UTC),
-        )
-        session.commit()
-        job_id = job.id
-    monkeypatch.setattr(queue.huey, "storage", SqliteStorage("hangviet", filename=str(jobs_file)))
-    queue.run_job(job_id)
+        job_id = _csv_export_job(session, inspector.id)
+    _enqueue(job_id, jobs_file, monkeypatch)
 
     first = _start_worker(env)
     try:
