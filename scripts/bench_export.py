@@ -410,6 +410,9 @@ def main() -> None:
             "RATELIMIT_ENABLED": False,
             "TESTING": True,
             "UPLOAD_FOLDER": f"{tmp.name}/uploads",
+            # Without --job every export is made within the request, as measured before jobs
+            # (above JOB_EXPORT_ROWS the page would offer a job instead of the file).
+            "JOB_EXPORT_ROWS": 5_000 if args.job else 10**9,
         }
     )
     try:
