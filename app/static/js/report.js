@@ -33,28 +33,16 @@
   }
 
   function loadCommunes(selected) {
-    var code = province.value;
-    commune.innerHTML = "";
-    var first = document.createElement("option");
-    first.value = ""; first.textContent = script.dataset.choose;
-    commune.appendChild(first);
-    if (!code) { return; }
-    fetch(script.dataset.communesUrl.replace("PROVINCE", encodeURIComponent(code)), {
-      headers: { "Accept": "application/json" }
-    }).then(function (r) { return r.ok ? r.json() : { communes: [] }; })
-      .then(function (data) {
-        data.communes.forEach(function (c) {
-          var option = document.createElement("option");
-          option.value = c.code; option.textContent = c.name;
-          option.selected = c.code === selected;
-          commune.appendChild(option);
-        });
-      })
-      .catch(function () { if (refresh) { refresh.hidden = false; } });
+    if (!window.hangviet) { if (refresh) { refresh.hidden = false; } return; }
+    window.hangviet.loadCommunes(province, commune, {
+      url: script.dataset.communesUrl,
+      choose: script.dataset.choose,
+      selected: selected,
+      onError: function () { if (refresh) { refresh.hidden = false; } }
+    });
   }
 
   province.addEventListener("change", function () {
-    commune.dataset.province = province.value;
     remember("");
     loadCommunes("");
   });
@@ -62,7 +50,6 @@
   // The browser put a province back (Back, reload) beside the list of another: load its own.
   function restoreCommunes() {
     if (province.value !== (commune.dataset.province || "")) {
-      commune.dataset.province = province.value;
       loadCommunes(recalled());
     }
   }

@@ -12,30 +12,14 @@
   var submit = document.getElementById("survey-submit");
   if (!form) { return; }
 
-  if (province && commune && window.fetch) {
+  if (province && commune && window.fetch && window.hangviet) {
     // Gone rather than hidden: Enter in a box then sends the answers, not "show the communes".
     if (refresh && refresh.parentNode) { refresh.parentNode.removeChild(refresh); }
 
     var loadCommunes = function (selected) {
-      var code = province.value;
-      commune.innerHTML = "";
-      var first = document.createElement("option");
-      first.value = ""; first.textContent = script.dataset.choose;
-      commune.appendChild(first);
-      commune.dataset.province = code;
-      if (!code) { return; }
-      fetch(script.dataset.communesUrl.replace("PROVINCE", encodeURIComponent(code)), {
-        headers: { "Accept": "application/json" }
-      }).then(function (r) { return r.ok ? r.json() : { communes: [] }; })
-        .then(function (data) {
-          data.communes.forEach(function (c) {
-            var option = document.createElement("option");
-            option.value = c.code; option.textContent = c.name;
-            option.selected = c.code === selected;
-            commune.appendChild(option);
-          });
-        })
-        .catch(function () { /* the commune is optional: the list stays empty */ });
+      window.hangviet.loadCommunes(province, commune, {
+        url: script.dataset.communesUrl, choose: script.dataset.choose, selected: selected
+      });
     };
 
     province.addEventListener("change", function () { loadCommunes(""); });
