@@ -155,3 +155,14 @@ class Input(ma.Schema, metaclass=_DocumentsTheCharacterRule):
             known = {field.data_key or attribute for attribute, field in self.load_fields.items()}
             cleaned.update({name: data[name] for name in data if name not in known})
         return cleaned
+
+
+def code_in_path(name: str, description: str) -> dict[str, Any]:
+    """The OpenAPI parameter of a short code in the path (a tracking code, a survey's code),
+    which the views read forgivingly: letters, digits, spaces and dashes, case ignored."""
+    return {
+        "in": "path",
+        "name": name,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9 -]{1,20}$"},
+        "description": description,
+    }

@@ -18,6 +18,7 @@ from app.api.catalogue import catalogue_rate_limit
 from app.api.schemas import LangArgs
 from app.api.views import _errors, api_error, blueprint
 from app.extensions import db, limiter
+from app.schema_fields import code_in_path
 from app.surveys import results_cache
 from barcode_db.categories import CODES
 from barcode_db.categories import category as category_named
@@ -148,12 +149,7 @@ def figures_json(group: GroupFigures) -> dict[str, Any]:
 @blueprint.get(
     "/v1/surveys/<code>/results",
     parameters=[
-        {
-            "in": "path",
-            "name": "code",
-            "schema": {"type": "string", "pattern": "^[A-Za-z0-9 -]{1,20}$"},
-            "description": "The survey's code, as in its short link /s/ABC123 (case ignored).",
-        }
+        code_in_path("code", "The survey's code, as in its short link /s/ABC123 (case ignored).")
     ],
 )
 @limiter.limit(catalogue_rate_limit)

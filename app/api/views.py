@@ -16,6 +16,7 @@ from app.complaint_service import Upload, normalise_code, submit
 from app.extensions import db, limiter
 from app.i18n import render_message
 from app.public.reports import complaint_rate_limit, tracking_rate_limit
+from app.schema_fields import code_in_path
 from app.verification import (
     CachedAnswer,
     Explained,
@@ -498,12 +499,9 @@ def public_complaint_json(view) -> dict[str, Any]:
 @blueprint.get(
     "/v1/complaints/<tracking_code>",
     parameters=[
-        {
-            "in": "path",
-            "name": "tracking_code",
-            "schema": {"type": "string", "pattern": "^[A-Za-z0-9 -]{1,20}$"},
-            "description": "The code on the receipt, e.g. ABCDE-12345 (case and dashes ignored).",
-        }
+        code_in_path(
+            "tracking_code", "The code on the receipt, e.g. ABCDE-12345 (case and dashes ignored)."
+        )
     ],
 )
 @limiter.limit(tracking_rate_limit)
