@@ -32,7 +32,7 @@ from flask_login import current_user
 
 from app.auth.access import permission_required, require_area
 from app.calendar import working_calendar
-from app.clock import utc_now
+from app.clock import local_today, utc_now
 from app.complaint_service import photo_store
 from app.extensions import db
 from app.i18n import current_language, day, render_message
@@ -40,6 +40,7 @@ from app.inspect import blueprint
 from app.inspect.forms import OutcomeForm
 from app.jobs.views import offer_job, start_job_for_request
 from app.query_args import InspectQuery, filters_from, read_query
+from app.reports.views import XLSX
 from app.unit_of_work import unit_of_work
 from barcode_db.areas import commune, province_names
 from barcode_db.messages import N_, Refusal
@@ -196,7 +197,12 @@ def _row(complaint: Complaint, personal: bool) -> list[object]:
     return case_row(complaint, translate=gettext, include_personal=personal)
 
 
-def _header(personal: bool) -> list[str]:
+def export_filename(suffix: str) -> str:
+    """The name an export of cases is downloaded under: ``ho-so-vu-viec-<local date><suffix>``."""
+    return f"ho-so-vu-viec-{local_today():%Y%m%d}{suffix}"
+
+
+def export_header(personal: bool) -> list[str]:
     return header_row(gettext, include_personal=personal)
 
 
@@ -258,7 +264,7 @@ def export_csv():
     # The commit expired the user; load it again now, the stream detaches every row it reads.
     db.session.refresh(user)
     first = _export_page(user, filters)
-    header = _header(personal)
+    header = export_header(personal)
     incomplete = csv_line(
         [
             gettext(
@@ -297,9 +303,7 @@ def export_csv():
         yield held or ""
 
     response = Response(stream_with_context(body()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="ho-so-vu-viec-{dt.date.today():%Y%m%d}.csv"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(".csv")}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -330,7 +334,7 @@ def export_xlsx():
         return background
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
     try:
-        written = write_xlsx(export_rows(user, filters, personal), _header(personal), spool)
+        written = write_xlsx(export_rows(user, filters, personal), export_header(personal), spool)
         # Made in full before it is recorded, and recorded before its first byte leaves.
         _audit("xlsx", written, personal)
     except BaseException:
@@ -346,13 +350,9 @@ def export_xlsx():
         finally:
             spool.close()
 
-    response = Response(
-        chunks(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = Response(chunks(), mimetype=XLSX)
     response.headers["Content-Length"] = str(size)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="ho-so-vu-viec-{dt.date.today():%Y%m%d}.xlsx"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(".xlsx")}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -479,7 +479,7 @@ def export_pdf():
     if request.method == "GET":
         chosen, problem = pdf_selection(user, at_once)
         if problem is None:
-            return _pdf(chosen, personal, user, f"ho-so-vu-viec-{dt.date.today():%Y%m%d}.pdf")
+            return _pdf(chosen, personal, user, export_filename(".pdf"))
     chosen, problem = pdf_selection(user, in_job)
     if problem is not None:
         return _back_to_the_list(problem)

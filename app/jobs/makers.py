@@ -6,29 +6,38 @@ person who started it are checked again when it runs (they may have changed sinc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 from flask import current_app
 from flask_babel import force_locale
 
-from app.clock import local_today
 from app.extensions import db
-from barcode_db.messages import N_, Message, Refusal
+from app.inspect.views import (
+    case_files_pdf,
+    case_filters,
+    export_event,
+    export_filename,
+    export_header,
+    export_rows,
+    pdf_selection,
+    xlsx_too_big,
+)
+from app.reports.render import file_stem, render_pdf, render_xlsx
+from app.reports.views import XLSX, report_for
+from barcode_db.messages import Message, Refusal
 from complaints import queries
 from complaints.accounts import User
-from complaints.exports import iter_csv
-from complaints.jobs import Job, JobKind
+from complaints.exports import iter_csv, write_xlsx
+from complaints.jobs import FAILURES, Job, JobKind
 from complaints.models import ExportEvent
 from complaints.permissions import Permission, allows
+from complaints.queries import QueueFilters
 
 Progress = Callable[[int, int], None]
 
-NO_LONGER_ALLOWED = Message(
-    "job_not_allowed",
-    N_("The job was refused: the filters, or your rights, no longer allow this file."),
-)
+NO_LONGER_ALLOWED = Message("job_not_allowed", FAILURES["refused"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +65,6 @@ def make(job: Job, user: User, out: IO[bytes], progress: Progress) -> Made:
         return maker(user, params, out, progress)
 
 
-def _stamp() -> str:
-    return f"{local_today():%Y%m%d}"
-
-
 def _personal(user: User, params: dict[str, Any]) -> bool:
     if not params.get("personal"):
         return False
@@ -68,34 +73,31 @@ def _personal(user: User, params: dict[str, Any]) -> bool:
     return True
 
 
-def _export_rows(user: User, params: dict[str, Any], progress: Progress) -> tuple[Any, bool]:
-    from app.inspect.views import case_filters, export_rows
-
+def _export_rows(
+    user: User, params: dict[str, Any], filters: QueueFilters, progress: Progress
+) -> tuple[Iterator[list[object]], bool]:
     if not allows(user, Permission.INSPECT):
         raise Refusal(NO_LONGER_ALLOWED, status=403)
     personal = _personal(user, params)
-    filters = case_filters()
     total = queries.count_queue(db.session, user, filters, cap=10_000_000)
     progress(0, total)
     return export_rows(user, filters, personal, lambda done: progress(done, total)), personal
 
 
 def make_csv(user: User, params: dict[str, Any], out: IO[bytes], progress: Progress) -> Made:
-    from app.inspect.views import _header, export_event
-
-    rows, personal = _export_rows(user, params, progress)
+    rows, personal = _export_rows(user, params, case_filters(), progress)
     count = 0
 
-    def counted() -> Any:
+    def counted() -> Iterator[list[object]]:
         nonlocal count
         for row in rows:
             count += 1
             yield row
 
-    for chunk in iter_csv(counted(), _header(personal)):
+    for chunk in iter_csv(counted(), export_header(personal)):
         out.write(chunk.encode("utf-8"))
     return Made(
-        f"ho-so-vu-viec-{_stamp()}.csv",
+        export_filename(".csv"),
         "text/csv",
         ".csv",
         export_event("csv", count, personal, user),
@@ -103,24 +105,20 @@ def make_csv(user: User, params: dict[str, Any], out: IO[bytes], progress: Progr
 
 
 def make_xlsx(user: User, params: dict[str, Any], out: IO[bytes], progress: Progress) -> Made:
-    from app.inspect.views import _header, case_filters, export_event, xlsx_too_big
-    from complaints.exports import write_xlsx
-
-    if xlsx_too_big(user, case_filters()):
+    filters = case_filters()
+    if xlsx_too_big(user, filters):
         raise Refusal(NO_LONGER_ALLOWED, status=400)
-    rows, personal = _export_rows(user, params, progress)
-    written = write_xlsx(rows, _header(personal), out)
+    rows, personal = _export_rows(user, params, filters, progress)
+    written = write_xlsx(rows, export_header(personal), out)
     return Made(
-        f"ho-so-vu-viec-{_stamp()}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        export_filename(".xlsx"),
+        XLSX,
         ".xlsx",
         export_event("xlsx", written, personal, user),
     )
 
 
 def make_pdf(user: User, params: dict[str, Any], out: IO[bytes], progress: Progress) -> Made:
-    from app.inspect.views import case_files_pdf, export_event, pdf_selection
-
     if not allows(user, Permission.INSPECT):
         raise Refusal(NO_LONGER_ALLOWED, status=403)
     personal = _personal(user, params)
@@ -135,24 +133,16 @@ def make_pdf(user: User, params: dict[str, Any], out: IO[bytes], progress: Progr
         case_files_pdf(chosen, personal, user, after_case=lambda built: progress(built, total))
     )
     return Made(
-        f"ho-so-vu-viec-{_stamp()}.pdf",
+        export_filename(".pdf"),
         "application/pdf",
         ".pdf",
         export_event("pdf", len(chosen), personal, user),
     )
 
 
-def _report(user: User, params: dict[str, Any]) -> Any:
-    from app.reports.views import report_for
-
-    return report_for(user)
-
-
 def make_report_pdf(user: User, params: dict[str, Any], out: IO[bytes], progress: Progress) -> Made:
-    from app.reports.render import file_stem, render_pdf
-
     progress(0, 2)
-    report = _report(user, params)
+    report = report_for(user)
     progress(1, 2)
     out.write(render_pdf(report))
     return Made(f"{file_stem(report)}.pdf", "application/pdf", ".pdf")
@@ -161,17 +151,11 @@ def make_report_pdf(user: User, params: dict[str, Any], out: IO[bytes], progress
 def make_report_xlsx(
     user: User, params: dict[str, Any], out: IO[bytes], progress: Progress
 ) -> Made:
-    from app.reports.render import file_stem, render_xlsx
-
     progress(0, 2)
-    report = _report(user, params)
+    report = report_for(user)
     progress(1, 2)
     out.write(render_xlsx(report))
-    return Made(
-        f"{file_stem(report)}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ".xlsx",
-    )
+    return Made(f"{file_stem(report)}.xlsx", XLSX, ".xlsx")
 
 
 MAKERS: dict[JobKind, Callable[[User, dict[str, Any], IO[bytes], Progress], Made]] = {
