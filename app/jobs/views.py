@@ -136,8 +136,10 @@ def state(job_id: int) -> Response:
 @permission_required(Permission.READ)
 def download(job_id: int) -> Response:
     job = _own_job(job_id)
-    if job.status is JobStatus.EXPIRED:
-        abort(410)
+    if job.status is JobStatus.EXPIRED:  # the job's page says so, in the reader's language
+        gone = show(job_id)
+        gone.status_code = 410
+        return gone
     if job.status is not JobStatus.DONE or not job.storage_key:
         abort(404)
     file = photo_store().open(job.storage_key)

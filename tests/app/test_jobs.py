@@ -333,7 +333,9 @@ def test_files_expire_and_are_removed(
         assert not photo_store().exists(key)
     db_session.refresh(job)
     assert job.status is JobStatus.EXPIRED
-    assert client.get(f"/staff/jobs/{job.id}/file").status_code == 410
+    gone = client.get(f"/staff/jobs/{job.id}/file?lang=en")
+    assert gone.status_code == 410
+    assert "removed when its time was up" in gone.get_data(as_text=True)
     assert 'id="job-expired"' in client.get(page_url).get_data(as_text=True)
 
 
